@@ -1,0 +1,55 @@
+"""Command line: ``python -m assistant COMMAND``.
+
+Thin over the library: each command builds Settings once, calls one library
+function and prints. Only this module prints.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from index.config import Settings
+from index.errors import BudgetError
+
+logger = logging.getLogger(__name__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m assistant", description="预算问答: budget disclosure Q&A")
+    parser.add_argument("--data-dir", default=None, help="documents, database and index folder (default: data/)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO to stderr")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    ingest = commands.add_parser("ingest", help="parse and load documents (files or folders)")
+    ingest.add_argument("paths", nargs="+")
+
+    commands.add_parser("docs", help="list the loaded documents")
+
+    ask = commands.add_parser("ask", help="answer a question (or one per stdin line)")
+    ask.add_argument("question", nargs="?")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+
+    sql = commands.add_parser("sql", help="run one read-only SELECT over the database")
+    sql.add_argument("query")
+    sql.add_argument("--json", action="store_true")
+
+    audit = commands.add_parser("audit", help="check each document's narrative numbers against its tables")
+    audit.add_argument("doc", nargs="?", help="document id or part of its department name")
+    audit.add_argument("--format", choices=["text", "csv", "markdown"], default="text")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_env(data_dir=args.data_dir)
+    from assistant import commands
+
+    handler = getattr(commands, f"run_{args.command}")
+    try:
+        return handler(settings, args)
+    except BudgetError as exc:
+        print(f"错误：{exc.user_message}", file=sys.stderr)
+        return 1

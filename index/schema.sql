@@ -1,0 +1,138 @@
+-- DuckDB schema of the budget database. Amounts are 万元 (DOUBLE); NULL is a blank cell.
+-- One row per cell value in `cells`; the views below are what a person queries.
+
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id       VARCHAR PRIMARY KEY,   -- "{year}-{kind}-{scope}-{department}"
+    department   VARCHAR NOT NULL,      -- 编制部门 / 编制单位
+    region       VARCHAR,
+    year         INTEGER NOT NULL,
+    kind         VARCHAR NOT NULL,      -- 预算 | 决算
+    scope        VARCHAR NOT NULL,      -- 部门 | 单位
+    title        VARCHAR,
+    n_lines      INTEGER,
+    ingested_at  TIMESTAMP
+);
+
+CREATE TABLE IF NOT EXISTS source_files (
+    sha256       VARCHAR PRIMARY KEY,   -- content hash: re-ingesting the same bytes is a no-op
+    doc_id       VARCHAR NOT NULL,
+    path         VARCHAR NOT NULL,
+    bytes        BIGINT,
+    ingested_at  TIMESTAMP
+);
+
+CREATE TABLE IF NOT EXISTS tables (
+    doc_id       VARCHAR NOT NULL,
+    table_id     INTEGER NOT NULL,      -- order in the document, from 1
+    number       VARCHAR,               -- as printed: 表1, 公开03表
+    name         VARCHAR NOT NULL,      -- title as printed
+    kind         VARCHAR NOT NULL,      -- TableKind key: summary, income, expenditure, ...
+    unit         VARCHAR,               -- the table's declared unit (元 / 万元)
+    line_start   INTEGER,
+    line_end     INTEGER,
+    page         INTEGER,
+    note         VARCHAR,               -- 备注 / 注 lines
+    PRIMARY KEY (doc_id, table_id)
+);
+
+CREATE TABLE IF NOT EXISTS cells (
+    doc_id         VARCHAR NOT NULL,
+    table_id       INTEGER NOT NULL,
+    row_index      INTEGER NOT NULL,
+    row_label      VARCHAR,             -- the row as printed (name, item, project)
+    panel          VARCHAR,             -- side of a side-by-side table: 收入 / 支出, 人员经费 / 公用经费
+    subject_code   VARCHAR,             -- digits only: 208, 20807, 2080704; 301, 30101
+    subject_level  INTEGER,             -- 1 类, 2 款, 3 项
+    subject_parent VARCHAR,
+    subject_system VARCHAR,             -- functional | economic
+    subject_name   VARCHAR,
+    project_name   VARCHAR,
+    column_path    VARCHAR NOT NULL,    -- header path, e.g. 财政拨款(补助)/一般公共预算
+    measure        VARCHAR,             -- Measure key: total, basic, project, personnel, public, ...
+    value          DOUBLE,              -- 万元
+    unit           VARCHAR DEFAULT '万元',
+    raw            VARCHAR,             -- as printed
+    original_value DOUBLE,              -- in the table's own unit
+    original_unit  VARCHAR,
+    line           INTEGER,             -- source line number
+    page           INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS sections (
+    doc_id       VARCHAR NOT NULL,
+    section_id   INTEGER NOT NULL,
+    path         VARCHAR NOT NULL,      -- headings joined with " > "
+    level        INTEGER,
+    title        VARCHAR,
+    text         VARCHAR,
+    line_start   INTEGER,
+    line_end     INTEGER,
+    page         INTEGER,
+    PRIMARY KEY (doc_id, section_id)
+);
+
+CREATE TABLE IF NOT EXISTS passages (
+    passage_id   VARCHAR PRIMARY KEY,   -- "{doc_id}#L{start}-{end}"
+    doc_id       VARCHAR NOT NULL,
+    kind         VARCHAR NOT NULL,      -- variance_item | project | glossary | paragraph
+    section_path VARCHAR,
+    text         VARCHAR NOT NULL,
+    line_start   INTEGER,
+    line_end     INTEGER,
+    page         INTEGER
+);
+
+-- Expenditure by functional subject (支出功能分类): total / basic / project, per table.
+CREATE OR REPLACE VIEW expenditure_by_function AS
+SELECT c.doc_id, c.table_id, t.kind AS table_kind, t.name AS table_name,
+       c.subject_code, c.subject_level, c.subject_parent, any_value(c.subject_name) AS subject_name,
+       max(c.value) FILTER (WHERE c.measure = 'total')   AS total,
+       max(c.value) FILTER (WHERE c.measure = 'basic')   AS basic,
+       max(c.value) FILTER (WHERE c.measure = 'project') AS project,
+       min(c.line) AS line
+FROM cells c JOIN tables t USING (doc_id, table_id)
+WHERE c.subject_system = 'functional'
+  AND t.kind IN ('expenditure', 'general_expenditure', 'gov_fund', 'state_capital')
+GROUP BY ALL;
+
+-- 一般公共预算基本支出 by economic subject (支出经济分类): total / personnel / public.
+CREATE OR REPLACE VIEW basic_by_economic AS
+SELECT c.doc_id, c.table_id, c.subject_code, c.subject_level, c.subject_parent,
+       any_value(c.subject_name) AS subject_name,
+       max(c.value) FILTER (WHERE c.measure = 'total')     AS total,
+       max(c.value) FILTER (WHERE c.measure = 'personnel') AS personnel,
+       max(c.value) FILTER (WHERE c.measure = 'public')    AS public,
+       min(c.line) AS line
+FROM cells c JOIN tables t USING (doc_id, table_id)
+WHERE c.subject_system = 'economic' AND t.kind = 'general_basic'
+GROUP BY ALL;
+
+-- Projects (项目支出): one row per named project.
+CREATE OR REPLACE VIEW projects AS
+SELECT c.doc_id, c.table_id, c.project_name, c.subject_code, any_value(c.subject_name) AS subject_name,
+       max(c.value) FILTER (WHERE c.measure = 'total') AS amount,
+       min(c.line) AS line
+FROM cells c JOIN tables t USING (doc_id, table_id)
+WHERE c.project_name IS NOT NULL AND t.kind = 'general_project'
+GROUP BY ALL;
+
+-- “三公”经费 items: budget and (决算 documents) final amounts.
+CREATE OR REPLACE VIEW three_public_items AS
+SELECT c.doc_id, c.table_id, c.row_label AS item, c.column_path, c.measure, c.value, c.line
+FROM cells c JOIN tables t USING (doc_id, table_id)
+WHERE t.kind = 'three_public';
+
+-- 上年结转结余 items.
+CREATE OR REPLACE VIEW carryover_items AS
+SELECT c.doc_id, c.table_id, coalesce(c.project_name, c.row_label) AS item,
+       max(c.value) FILTER (WHERE c.measure = 'total') AS total,
+       min(c.line) AS line
+FROM cells c JOIN tables t USING (doc_id, table_id)
+WHERE t.kind = 'carryover'
+GROUP BY ALL;
+
+-- Income by source (收入): the 收入 panel of the summary table.
+CREATE OR REPLACE VIEW income_by_source AS
+SELECT c.doc_id, c.table_id, c.row_label AS source, c.value AS amount, c.line
+FROM cells c JOIN tables t USING (doc_id, table_id)
+WHERE t.kind IN ('summary', 'fiscal_summary') AND c.panel = '收入' AND c.measure = 'total';
