@@ -1,0 +1,37 @@
+"""Parsing a read file into a Document (解析): metadata, tables, then the section tree.
+
+Tables are parsed first so that the section tree can leave their lines out
+of the sections' text. Errors are the typed ones of ``index.errors``
+(``UnsupportedDocumentError`` for a file that is no disclosure,
+``DocumentParseError`` for a defect at a line); nothing is swallowed.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from index.metadata import extract_metadata
+from index.model import Document, SourceText
+from index.sections import parse_sections
+from index.tables import parse_tables
+
+logger = logging.getLogger(__name__)
+
+
+def parse_document(source: SourceText) -> Document:
+    """Metadata, tables and sections of one read file."""
+    started = time.perf_counter()
+    file = Path(source.path).name
+    meta = extract_metadata(source)
+    tables, warnings = parse_tables(source.lines, file)
+    sections = parse_sections(source.lines, [(t.line_start, t.line_end) for t in tables])
+    if warnings:
+        logger.warning("%s: %d table warnings, the first: %s", file, len(warnings), warnings[0])
+    for warning in warnings:
+        logger.debug("%s: %s", file, warning)
+    logger.info(
+        "parsed %s: %d tables, %d sections, %d warnings in %.2fs",
+        file, len(tables), len(sections), len(warnings), time.perf_counter() - started,
+    )
+    return Document(meta=meta, lines=source.lines, sections=sections, tables=tables, warnings=warnings)

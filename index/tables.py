@@ -1,0 +1,369 @@
+"""Find the disclosure tables in a document and parse them (parse_tables).
+
+A table starts at a title line that names a table of the template (see
+index.templates) and is followed — after its number (表1, 公开03表) and meta
+lines (编制部门, 单位：万元, 2023年度) — by rows. A title that no rows follow
+(the table of contents, 目录) is no table. Header rows run until the first
+row that carries an amount, a subject code or a bare 合计; then the body runs
+until the next text line. Notes right after the body (备注/注/说明,
+"(表4中不包含…)", "…为空表") go to ``Table.note``.
+
+Page-split tables: a part that repeats the previous title (with or without
+its number), or repeats its header rows with no title at all, continues that
+table; the parts are merged into one Table.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field, replace
+
+from index.errors import DocumentParseError
+from index.layouts import Item, read_items
+from index.model import Line, Table, TableKind
+from index.performance import performance_rows
+from index.table_rows import RowContext, build_rows, is_data_row, parse_amount
+from index.templates import (
+    EMPTY_NOTE,
+    META,
+    NOTE,
+    NOTE_NUMBER,
+    NUMBER,
+    NUMBER_PREFIX,
+    UNIT,
+    UNIT_FACTORS,
+    normalize,
+    title_kind,
+)
+
+logger = logging.getLogger(__name__)
+
+PERFORMANCE = (TableKind.PERFORMANCE_TARGET, TableKind.PERFORMANCE_SELF_EVAL)
+_TOC_ENTRY = re.compile(r"^[-*•]\s|^[一二三四五六七八九十]+[、.．]|^\d+[、.．]|^[(（][一二三四五六七八九十\d]+[)）]")
+_NOTE_CONTINUED = re.compile(r"^\d+[.、．]\s*本表")
+_MAX_META = 8
+_MAX_CAPTION_TAIL = 16
+_CODE_HEADER = re.compile(r"^[类款项]$")
+_MAX_FRAGMENT = 6
+_CONTENTS_ENTRY = re.compile(r"^(\d{1,2}|[一二三四五六七八九十]{1,3})\s*[、.．]\s*(\S.*?)[\s.…·]*\d*$")
+_ORDINAL = re.compile(r"^([一二三四五六七八九十]+[、.．]|\d+[、.．]|[(（][一二三四五六七八九十\d]+[)）]|\d{3})")
+
+
+@dataclass
+class _Part:
+    """One printed part of a table (a page-split table has several)."""
+
+    name: str
+    kind: TableKind
+    number: str | None
+    unit: str
+    line_start: int
+    line_end: int
+    page: int | None
+    titled: bool
+    header: list[Item] = field(default_factory=list)
+    body: list[Item] = field(default_factory=list)
+    notes: list[Item] = field(default_factory=list)
+
+
+def parse_tables(lines: list[Line], file: str) -> tuple[list[Table], list[str]]:
+    """The document's tables, page-split parts merged, and warnings.
+
+    Raises DocumentParseError for a table whose header is printed but whose
+    body is missing (a truncated table).
+    """
+    items = read_items(lines)
+    warnings: list[str] = []
+    parts = _find_parts(items, file, warnings)
+    tables = _merge(parts, file, warnings)
+    _number_from_contents(tables, items)
+    _infer_numbers(tables, warnings)
+    logger.info("%s: %d tables (%d parts), %d warnings", file, len(tables), len(parts), len(warnings))
+    return tables, warnings
+
+
+def _item_text(item: Item) -> str:
+    """The text of a text item, or of a row with one filled cell (许昌: '\\t公开01表')."""
+    if not item.is_row:
+        return item.text
+    filled = item.filled
+    return filled[0] if len(filled) == 1 else ""
+
+
+def _title_of(item: Item) -> TableKind | None:
+    text = _item_text(item)
+    if not text or _TOC_ENTRY.match(text):
+        return None
+    return title_kind(NUMBER_PREFIX.sub("", normalize(text)))
+
+
+def _number_of(item: Item) -> str | None:
+    text = normalize(_item_text(item))
+    if NUMBER.match(text):
+        return text
+    match = NUMBER_PREFIX.match(text)
+    return match.group(1) if match else None
+
+
+def _is_meta(item: Item) -> bool:
+    texts = [item.text] if not item.is_row else item.filled
+    return bool(texts) and all(META.search(normalize(t)) for t in texts)
+
+
+def _unit_of(item: Item) -> str | None:
+    texts = [item.text] if not item.is_row else item.filled
+    for text in texts:
+        match = UNIT.search(normalize(text))
+        if match:
+            return match.group(1)
+    return None
+
+
+def _find_parts(items: list[Item], file: str, warnings: list[str]) -> list[_Part]:
+    parts: list[_Part] = []
+    i = 0
+    while i < len(items):
+        item = items[i]
+        kind = _title_of(item)
+        if kind is not None:
+            part, end = _read_part(items, i, kind, file)
+            if part is not None:
+                parts.append(part)
+                i = end
+                continue
+        elif item.is_row and parts and _repeats_header(items, i, parts[-1]):
+            part, end = _read_continuation(items, i, parts[-1], file)
+            parts.append(part)
+            i = end
+            continue
+        elif item.is_row and len(item.filled) > 1 and any(parse_amount(c) is not None for c in item.filled):
+            warnings.append(f"第 {item.line} 行：表格行不属于任何可识别的表，已忽略")
+        i += 1
+    return parts
+
+
+def _read_part(items: list[Item], i: int, kind: TableKind, file: str) -> tuple[_Part | None, int]:
+    """Read title, number, meta, header, body and notes from items[i]; None when no rows follow.
+
+    The number is printed after the title (公开01表, 公开表一) or just before it (表1).
+    """
+    title = items[i]
+    name = NUMBER_PREFIX.sub("", normalize(_item_text(title)))
+    number = _number_of(title)
+    unit = "万元"
+    j = i + 1
+    while j < len(items) and j - i <= _MAX_META:
+        item = items[j]
+        if _number_of(item) and _title_of(item) is None:
+            number = number or _number_of(item)
+        elif _is_meta(item):
+            unit = _unit_of(item) or unit
+        elif not _wrapped_caption(items, j):
+            break
+        j += 1
+    if j >= len(items) or not items[j].is_row or _title_of(items[j]) is not None:
+        return None, i + 1
+    before = items[i - 1] if i > 0 and _title_of(items[i - 1]) is None else None
+    start = title.line
+    if number is None and before is not None and _number_of(before):
+        number, start = _number_of(before), before.line
+    part = _Part(name, kind, number, unit, start, title.line, title.page, titled=True)
+    return part, _read_rows(items, j, part, file)
+
+
+def _wrapped_caption(items: list[Item], j: int) -> bool:
+    """The rest of a caption printed in a narrow box: '部门名称：江苏省人大' / '单位:万元' / '常委会办公厅'."""
+    item = items[j]
+    if item.is_row or len(item.text) > _MAX_CAPTION_TAIL or not _is_meta(items[j - 1]):
+        return False
+    if re.search(r"[\d，。；:：,;]", item.text):
+        return False
+    return j + 1 < len(items) and (items[j + 1].is_row or _is_meta(items[j + 1]))
+
+
+def _read_continuation(items: list[Item], i: int, previous: _Part, file: str) -> tuple[_Part, int]:
+    part = _Part(previous.name, previous.kind, previous.number, previous.unit, items[i].line,
+                 items[i].line, items[i].page, titled=False)
+    return part, _read_rows(items, i, part, file)
+
+
+def _repeats_header(items: list[Item], i: int, previous: _Part) -> bool:
+    """The rows at items[i] start with the previous part's header rows (a page continuation)."""
+    if not previous.header or previous.kind in PERFORMANCE:
+        return False
+    for k, head in enumerate(previous.header):
+        if i + k >= len(items) or not items[i + k].is_row:
+            return False
+        if [normalize(c) for c in items[i + k].filled] != [normalize(c) for c in head.filled]:
+            return False
+    return True
+
+
+def _read_rows(items: list[Item], j: int, part: _Part, file: str) -> int:
+    """Fill the part's header, body and notes from items[j]; return the index after it."""
+    rows: list[Item] = []
+    while j < len(items) and items[j].is_row and _title_of(items[j]) is None:
+        rows.append(items[j])
+        j += 1
+    if part.kind in PERFORMANCE:
+        part.body = rows
+    else:
+        k = 0
+        while k < len(rows) and not is_data_row(rows[k].cells or []):
+            k += 1
+        part.header, body = rows[:k], _join_page_fragments([r for r in rows[k:] if r.filled])
+        if part.header and body and _CODE_HEADER.match(body[0].cells[0] if body[0].cells else ""):
+            part.header.append(_leading_words(body[0]))
+            body[0] = _without_leading_words(body[0])
+        part.body = body
+    while j < len(items) and not items[j].is_row and (
+        NOTE.search(items[j].text) or (part.notes and _NOTE_CONTINUED.match(items[j].text))
+    ):
+        part.notes.append(items[j])
+        j += 1
+    last = (part.notes or rows or [None])[-1]
+    part.line_end = last.end if last is not None else part.line_end
+    if not part.body and not any(EMPTY_NOTE.search(n.text) for n in part.notes):
+        at = part.header[-1].end if part.header else part.line_end
+        raise DocumentParseError(file, at, f"“{part.name}”只有表头、没有数据行（表格不完整）")
+    return j
+
+
+def _leading_words(item: Item) -> Item:
+    """The 类/款/项 cells that open a row, as a header row of their own."""
+    cells = item.cells or []
+    n = next((k for k, c in enumerate(cells) if not _CODE_HEADER.match(c)), len(cells))
+    return replace(item, cells=cells[:n] + [""] * (len(cells) - n))
+
+
+def _without_leading_words(item: Item) -> Item:
+    """'类⇥款⇥项⇥合计⇥2,946.25…' (09 表二): the body row the header words share a grid row with."""
+    cells = item.cells or []
+    n = next((k for k, c in enumerate(cells) if not _CODE_HEADER.match(c)), len(cells))
+    return replace(item, cells=[""] * n + cells[n:])
+
+
+def _join_page_fragments(body: list[Item]) -> list[Item]:
+    """A label wrapped over a page break ('八、社会保障和就' / next page '业支出'): one row.
+
+    The fragment is the first row of its page, carries no amount, and each of
+    its texts is short, opens with no ordinal (一、 1. （一）) and sits under a
+    text of the row above, which carries amounts.
+    """
+    out: list[Item] = []
+    for k, item in enumerate(body):
+        if k == 0 or not _is_fragment(item, body[k - 1]):
+            out.append(item)
+            continue
+        above = out[-1].cells or []
+        cells = item.cells or []
+        joined = [a + (cells[i] if i < len(cells) else "") for i, a in enumerate(above)]
+        out[-1] = replace(out[-1], cells=joined, end=item.end)
+        logger.info("line %d: label continued from page %s joined", item.line, body[k - 1].page)
+    return out
+
+
+def _is_fragment(item: Item, previous: Item) -> bool:
+    if item.page is None or previous.page is None or item.page == previous.page:
+        return False
+    cells, above = item.cells or [], previous.cells or []
+    filled = [i for i, c in enumerate(cells) if c]
+    if not filled or not any(parse_amount(c) is not None for c in above):
+        return False
+    return all(
+        len(cells[i]) <= _MAX_FRAGMENT
+        and not _ORDINAL.match(cells[i])
+        and parse_amount(cells[i]) is None
+        and i < len(above) and above[i] and parse_amount(above[i]) is None
+        for i in filled
+    )
+
+
+def _merge(parts: list[_Part], file: str, warnings: list[str]) -> list[Table]:
+    tables: list[Table] = []
+    last: _Part | None = None
+    for part in parts:
+        if last is not None and _continues(part, last):
+            table = tables[-1]
+            _add_rows(table, part, warnings)
+            logger.info("%s: %s continues at line %d", file, table.name, part.line_start)
+        else:
+            table = Table(number=part.number, name=part.name, kind=part.kind, unit=part.unit,
+                          line_start=part.line_start, line_end=part.line_end, page=part.page)
+            tables.append(table)
+            _add_rows(table, part, warnings)
+        last = part
+    return tables
+
+
+def _continues(part: _Part, last: _Part) -> bool:
+    if part.kind in PERFORMANCE:
+        return False
+    if not part.titled:
+        return True
+    return part.name == last.name and part.kind is last.kind and part.number in (None, last.number)
+
+
+def _add_rows(table: Table, part: _Part, warnings: list[str]) -> None:
+    ctx = RowContext(kind=part.kind, factor=UNIT_FACTORS[part.unit], unit=part.unit)
+    if part.kind in PERFORMANCE:
+        columns, rows = [], performance_rows(part.body)
+    elif part.body:
+        columns, rows = build_rows(part.header, part.body, ctx)
+    else:
+        columns, rows = build_rows(part.header, [], ctx) if part.header else ([], [])
+    for path in columns:
+        if path not in table.columns:
+            table.columns.append(path)
+    for row in rows:
+        row.index = len(table.rows)
+        table.rows.append(row)
+    note = "\n".join(n.text for n in part.notes)
+    table.note = "\n".join(t for t in (table.note, note) if t)
+    table.line_end = max(table.line_end, part.line_end)
+    if part.unit != table.unit:
+        warnings.append(f"“{table.name}”第 {part.line_start} 行起的续表单位为{part.unit}，与首页的{table.unit}不同")
+
+
+def _number_from_contents(tables: list[Table], items: list[Item]) -> None:
+    """Tables printed without a number take it from the 目录 entry of the same title.
+
+    '1. 2025年部门财务收支预算总表 ……' → 表1; '一、收入支出决算总表' → 表一.
+    """
+    numbers: dict[str, str | None] = {}
+    for item in items:
+        match = None if item.is_row else _CONTENTS_ENTRY.match(item.text)
+        if match is None or title_kind(match.group(2)) is None:
+            continue
+        name = normalize(match.group(2))
+        numbers[name] = None if name in numbers else f"表{match.group(1)}"  # a title listed twice: no number
+    for table in tables:
+        number = numbers.get(table.name)
+        if table.number is None and number and table.kind not in PERFORMANCE:
+            table.number = number
+            logger.info("“%s” numbered %s from the table of contents", table.name, number)
+
+
+def _infer_numbers(tables: list[Table], warnings: list[str]) -> None:
+    """A table printed without its number: take it from its note '(表10中…)' or its neighbours."""
+    for k, table in enumerate(tables):
+        if table.number is not None or table.kind in PERFORMANCE:
+            continue
+        match = next((m for m in (NOTE_NUMBER.match(line) for line in table.note.splitlines()) if m), None)
+        number = normalize(match.group(1)) if match else _between(tables, k)
+        if number:
+            table.number = number
+            warnings.append(f"“{table.name}”（第 {table.line_start} 行）未印表号，按上下文定为{number}")
+
+
+def _between(tables: list[Table], k: int) -> str | None:
+    """表7 … ? … 表9 → 表8."""
+    def value(t: Table | None) -> tuple[str, int] | None:
+        match = re.match(r"^(\D*?)(\d+)(\D*)$", t.number) if t is not None and t.number else None
+        return (match.group(1) + "{}" + match.group(3), int(match.group(2))) if match else None
+
+    before = value(tables[k - 1]) if k > 0 else None
+    after = value(tables[k + 1]) if k + 1 < len(tables) else None
+    if before and after and before[0] == after[0] and after[1] - before[1] == 2:
+        return before[0].format(before[1] + 1)
+    return None

@@ -1,0 +1,138 @@
+"""Document identity (index/metadata.py): department, region, year, kind, scope, title."""
+from __future__ import annotations
+
+import pdfplumber
+import pytest
+
+from index.errors import UnsupportedDocumentError
+from index.metadata import extract_metadata
+from index.model import DocumentKind, DocumentScope, Line, SourceText
+from index.pdf import page_lines
+from index.reading import read_source
+from tests.conftest import SEEDS, corpus_pdf
+
+BUDGET, FINAL = DocumentKind.BUDGET, DocumentKind.FINAL
+DEPARTMENT, UNIT = DocumentScope.DEPARTMENT, DocumentScope.UNIT
+
+
+def source_of(*texts: str, name: str = "doc.txt") -> SourceText:
+    lines = [Line(number, text) for number, text in enumerate(texts, start=1)]
+    return SourceText(path=f"/uploads/{name}", sha256="0" * 64, encoding="utf-8", n_bytes=0, lines=lines)
+
+
+@pytest.mark.parametrize(
+    "name, department, region, year, kind, scope, title",
+    [
+        ("luntai", "轮台县人力资源和社会保障局", "新疆维吾尔自治区巴音郭楞蒙古自治州轮台县", 2024, BUDGET, DEPARTMENT,
+         "轮台县人力资源和社会保障局 2024 年部门预算公开"),
+        ("bazhou", "巴音郭楞蒙古自治州人力资源和社会保障局", "巴音郭楞蒙古自治州", 2024, BUDGET, UNIT,
+         "巴音郭楞蒙古自治州人力资源和社会保障局 2024 年单位预算公开"),
+        ("xuchang", "许昌市人力资源和社会保障局", "许昌市", 2023, FINAL, DEPARTMENT,
+         "许昌市人力资源和社会保障局 2023年度部门决算"),
+    ],
+)
+def test_seed_metadata(name, department, region, year, kind, scope, title):
+    source = read_source(SEEDS[name], 50 * 1024 * 1024)
+    meta = extract_metadata(source)
+    assert (meta.department, meta.region, meta.year, meta.kind, meta.scope, meta.title) == (
+        department, region, year, kind, scope, title,
+    )
+    assert meta.source_file == str(SEEDS[name])
+    assert meta.sha256 == source.sha256
+    assert meta.doc_id == f"{year}-{kind.value}-{scope.value}-{department}"
+
+
+def test_title_wrapped_over_cover_lines_is_read_whole():
+    meta = extract_metadata(corpus_source("19_jiangsu_npc_office_2018_dept_budget.pdf"))
+    assert (meta.department, meta.region, meta.year, meta.kind, meta.scope) == (
+        "江苏省人大常委会办公厅", "江苏省", 2018, BUDGET, DEPARTMENT,
+    )
+    assert meta.title == "江苏省人大常委会办公厅 2018年度部门预算公开"
+
+
+def corpus_source(name: str, pages: int = 2) -> SourceText:
+    """The first pages of a corpus PDF (the cover is all metadata needs; faster than the whole file)."""
+    with pdfplumber.open(corpus_pdf(name)) as pdf:
+        texts = [text for page in pdf.pages[:pages] for text in page_lines(page) or []]
+    return source_of(*texts, name=name)
+
+
+@pytest.mark.parametrize(
+    "lines, expected",
+    [
+        (  # Shanghai: 区级 in the title, 预算主管部门 on the cover
+            ("上海市普陀区 2025年区级部门预算", "预算主管部门：上海市普陀区人民政府办公室", "目 录"),
+            ("上海市普陀区人民政府办公室", "上海市普陀区", 2025, BUDGET, DEPARTMENT),
+        ),
+        (
+            ("上海市普陀区2025年区级单位预算", "预算单位：上海市普陀区人民政府办公室"),
+            ("上海市普陀区人民政府办公室", "上海市普陀区", 2025, BUDGET, UNIT),
+        ),
+        (  # no caption: the cover's organisation line names the department
+            ("上海市普陀区财政局", "2024年度部门决算", "目 录", "第一部分 上海市普陀区财政局概况"),
+            ("上海市普陀区财政局", "上海市普陀区", 2024, FINAL, DEPARTMENT),
+        ),
+        (  # caption and unit run together, as PDF tables print them
+            ("收支预算总表公开表一部门：江苏省人大常委会办公厅单位：万元", "2019年政府采购预算"),
+            ("江苏省人大常委会办公厅", "江苏省", 2019, BUDGET, DEPARTMENT),
+        ),
+        (  # no scope in the title: 编制单位 captions mean a unit's disclosure
+            ("2023年预算公开", "编制单位：某某县财政局 单位：万元", "编制单位：某某县财政局"),
+            ("某某县财政局", "某某县", 2023, BUDGET, UNIT),
+        ),
+        (  # the department inside the title phrase
+            ("2023年度甲市教育局部门综合决算", "编制部门：甲市教育局"),
+            ("甲市教育局", "甲市", 2023, FINAL, DEPARTMENT),
+        ),
+        (  # the department only in the overview heading
+            ("第一部分", "许昌市人力资源和社会保障局概况", "", "2023年度部门决算表"),
+            ("许昌市人力资源和社会保障局", "许昌市", 2023, FINAL, DEPARTMENT),
+        ),
+    ],
+)
+def test_metadata_of_other_layouts(lines, expected):
+    meta = extract_metadata(source_of(*lines))
+    assert (meta.department, meta.region, meta.year, meta.kind, meta.scope) == expected
+
+
+def test_most_frequent_caption_names_the_department():
+    meta = extract_metadata(source_of(
+        "2024年部门预算公开", "编制部门：甲市教育局", "编制部门：甲市教育局", "编制部门：甲市第一中学",
+    ))
+    assert meta.department == "甲市教育局"
+
+
+def test_unit_rows_of_performance_tables_do_not_name_the_department():
+    meta = extract_metadata(source_of(
+        "2024年部门预算公开", "编制部门：甲市教育局", *["单位名称：甲市第一中学"] * 5,
+    ))
+    assert meta.department == "甲市教育局"
+
+
+def test_a_narrative_mention_of_another_year_does_not_override_the_title():
+    meta = extract_metadata(source_of(
+        "甲县教育局", "2024年部门预算公开", "目录", "与2023年部门预算相比，支出增加。",
+    ))
+    assert meta.year == 2024
+
+
+def test_a_poem_is_not_a_budget_disclosure():
+    poem = source_of("静夜思", "床前明月光，疑是地上霜。", "举头望明月，低头思故乡。", name="poem.txt")
+    with pytest.raises(UnsupportedDocumentError) as caught:
+        extract_metadata(poem)
+    assert caught.value.user_message == (
+        "poem.txt: 不是可识别的部门预算/决算公开文件"
+        "（没有“2024年部门预算”之类的年度预算/决算字样，没有编制部门名称）"
+    )
+
+
+def test_a_budget_title_without_a_department_is_refused():
+    with pytest.raises(UnsupportedDocumentError) as caught:
+        extract_metadata(source_of("2024年部门预算公开", "收支总预算 100 万元。", name="x.md"))
+    assert caught.value.reason == "没有编制部门名称"
+
+
+def test_a_department_without_a_year_and_kind_is_refused():
+    with pytest.raises(UnsupportedDocumentError) as caught:
+        extract_metadata(source_of("轮台县人力资源和社会保障局", "工作总结", "编制部门：轮台县人力资源和社会保障局"))
+    assert caught.value.reason == "没有“2024年部门预算”之类的年度预算/决算字样"
