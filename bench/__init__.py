@@ -1,0 +1,1 @@
+"""Benchmarks that print figures: ``python -m bench`` runs every ``*_bench.py`` module's ``main()``."""
