@@ -1,0 +1,49 @@
+"""The assistant (问答): ``ask(question) -> Answer``, the one call the CLI and app.py make."""
+from __future__ import annotations
+
+import logging
+import time
+
+from assistant.answer import Answer
+from assistant.checks import CellIndex, check_figures, check_text
+from assistant.compose import citations, compose
+from assistant.router import Router
+from assistant.understanding import Catalog, parse_question
+
+logger = logging.getLogger(__name__)
+
+
+class Assistant:
+    """Parses a question, routes it to the engines, writes the answer and checks its numbers."""
+
+    def __init__(self, catalog: Catalog, router: Router, cells: CellIndex) -> None:
+        self.catalog = catalog
+        self.router = router
+        self.cells = cells
+
+    def preload(self) -> None:
+        """Start loading the narrative index in the background (a warm process answers passages sooner)."""
+        self.router.passage_engine.preload()
+
+    def ask(self, question: str) -> Answer:
+        started = time.perf_counter()
+        question = " ".join((question or "").split())
+        if not question:
+            return Answer(question="", route="none", answer="请输入一个问题。", reason="空问题")
+        parsed = parse_question(question, self.catalog)
+        routed = self.router.route(parsed)
+        text = compose(parsed, routed, self.catalog)
+        outcome = routed.sql
+        checks = check_figures(outcome.figures, self.cells) if outcome else []
+        if routed.selection.route != "none":
+            doc_ids = list(dict.fromkeys([h.passage.doc_id for h in routed.hits] + parsed.doc_ids))
+            checks += check_text(text, doc_ids, self.cells, checks)
+        answer = Answer(
+            question=question, route=routed.selection.route, answer=text,
+            sql=outcome.sql if outcome and outcome.sql else None, rows=outcome.rows if outcome else [],
+            citations=citations(routed.hits, self.catalog), checks=checks, reason=routed.selection.reason,
+        )
+        logger.info("answered in %.1f ms: route=%s, %d rows, %d citations, %d checks",
+                    1000 * (time.perf_counter() - started), answer.route, len(answer.rows),
+                    len(answer.citations), len(answer.checks))
+        return answer

@@ -1,0 +1,113 @@
+"""Answer text (答案文本): Chinese sentences from figures and passages, documents named, units shown."""
+from __future__ import annotations
+
+import re
+
+from assistant.answer import Citation
+from assistant.passage_engine import PassageHit
+from assistant.router import RoutedResult
+from assistant.sql_engine import Figure
+from assistant.understanding import Catalog, DocumentRef, ParsedQuestion
+
+MAX_QUOTE = 600
+_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff\d%])[ \u3000]+(?=[\u4e00-\u9fff\d])|(?<=[\u4e00-\u9fff])[ \u3000]+(?=\S)")
+
+
+def compose(parsed: ParsedQuestion, routed: RoutedResult, catalog: Catalog) -> str:
+    if routed.selection.route == "none":
+        return out_of_scope_text(routed.selection.reason, catalog)
+    parts = []
+    outcome = routed.sql
+    if outcome is not None:
+        if outcome.kind == "rank":
+            parts.append(_rank_text(outcome.figures, parsed))
+        else:
+            parts.append(_figures_text(outcome.figures))
+        for doc, subject, reason in outcome.reasons:
+            parts.append(f"{subject}的主要原因（{doc.department}说明）：{clean_text(reason)}")
+    if routed.hits:
+        quoted = [_quote(hit, catalog) for hit in routed.hits]
+        header = "说明原文：" if outcome is not None else "文件中的相关说明："
+        parts.append(header + "\n" + "\n".join(quoted))
+    return "\n".join(p for p in parts if p)
+
+
+def citations(hits: list[PassageHit], catalog: Catalog) -> list[Citation]:
+    result = []
+    for hit in hits:
+        p = hit.passage
+        doc = _doc(catalog, p.doc_id)
+        lines = f"{p.line_start}" if p.line_start == p.line_end else f"{p.line_start}-{p.line_end}"
+        result.append(Citation(p.doc_id, doc.title if doc else p.doc_id, " > ".join(p.section_path),
+                               p.text, lines, p.page))
+    return result
+
+
+def out_of_scope_text(reason: str, catalog: Catalog) -> str:
+    loaded = "；".join(f"{d.department}{d.year}年{d.kind}" for d in catalog.documents) or "无"
+    return f"无法回答：{reason}。已载入的文件：{loaded}。"
+
+
+def clean_text(text: str) -> str:
+    """Remove the spaces a PDF/text export leaves inside Chinese sentences; one line."""
+    text = re.sub(r"\s*\n\s*", " ", text.strip())
+    return _CJK_GAP.sub("", text)
+
+
+def _figures_text(figures: list[Figure]) -> str:
+    lines = []
+    groups = _by_document(figures)
+    across = [f for _, group in groups for f in group if f.formula] if len(groups) > 1 else []
+    figures = [f for f in figures if f not in across]
+    for doc, group in _by_document(figures):
+        lines.append(f"{_doc_name(doc)}：")
+        for f in group:
+            if f.formula:
+                lines.append(f"- {f.label}：{f.formula}")
+            elif f.expected is not None:
+                lines.append(f"- {f.label}：{_amount(f.value, f.unit)}（{f.source}；注意：表中为 "
+                             f"{_amount(f.expected, f.unit)}，两者不一致）")
+            else:
+                lines.append(f"- {f.label}：{_amount(f.value, f.unit)}（{f.source}）")
+    lines += [f"{f.label}：{f.formula}" for f in across]
+    return "\n".join(lines)
+
+
+def _rank_text(figures: list[Figure], parsed: ParsedQuestion) -> str:
+    order = "从高到低" if parsed.descending else "从低到高"
+    lines = []
+    for doc, group in _by_document(figures):
+        lines.append(f"{_doc_name(doc)}（按金额{order}）：")
+        lines += [f"{i}. {f.label}：{_amount(f.value, f.unit)}（{f.source}）" for i, f in enumerate(group, 1)]
+    return "\n".join(lines)
+
+
+def _quote(hit: PassageHit, catalog: Catalog) -> str:
+    p = hit.passage
+    doc = _doc(catalog, p.doc_id)
+    text = clean_text(p.text)
+    if len(text) > MAX_QUOTE:
+        text = text[:MAX_QUOTE] + "……"
+    section = p.section_path[-1] if p.section_path else ""
+    where = f"第 {p.line_start} 行" if p.line_start == p.line_end else f"第 {p.line_start}–{p.line_end} 行"
+    name = _doc_name(doc) if doc else p.doc_id
+    return f"「{text}」（{name}，{section + '，' if section else ''}{where}）"
+
+
+def _amount(value: float, unit: str) -> str:
+    return f"{value:.2f}%" if unit == "%" else f"{value:.2f} {unit}"
+
+
+def _doc_name(doc: DocumentRef) -> str:
+    return f"{doc.department}{doc.year}年{doc.kind}"
+
+
+def _by_document(figures: list[Figure]) -> list[tuple[DocumentRef, list[Figure]]]:
+    groups: dict[str, tuple[DocumentRef, list[Figure]]] = {}
+    for f in figures:
+        groups.setdefault(f.doc.doc_id, (f.doc, []))[1].append(f)
+    return list(groups.values())
+
+
+def _doc(catalog: Catalog, doc_id: str) -> DocumentRef | None:
+    return next((d for d in catalog.documents if d.doc_id == doc_id), None)

@@ -1,0 +1,36 @@
+"""``build_assistant(settings)``: the one place that picks the concrete classes."""
+from __future__ import annotations
+
+import logging
+
+from assistant.assistant import Assistant
+from assistant.checks import CellIndex
+from assistant.errors import DatabaseMissingError
+from assistant.passage_engine import PassageEngine
+from assistant.router import Router, RuleSelector
+from assistant.sql_engine import SqlEngine
+from assistant.sql_guard import connect_guarded
+from assistant.understanding import Catalog
+from index.config import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def build_assistant(settings: Settings) -> Assistant:
+    """An Assistant over ``settings.db_path`` (guarded, read-only) and the narrative index (loaded on first use)."""
+    if not settings.db_path.exists():
+        raise DatabaseMissingError(str(settings.data_dir))
+    connection = connect_guarded(settings.db_path)
+    catalog = Catalog.load(connection)
+
+    def load_retriever():
+        from index.retrieval import NarrativeRetriever
+
+        return NarrativeRetriever.load(settings)
+
+    sql_engine = SqlEngine(connection=connection, catalog=catalog, max_rows=settings.sql_max_rows,
+                           timeout_s=settings.sql_timeout_s)
+    passage_engine = PassageEngine(connection=connection, catalog=catalog, load_retriever=load_retriever,
+                                   top_k=settings.retrieve_top_k)
+    router = Router(RuleSelector(), sql_engine, passage_engine)
+    return Assistant(catalog, router, CellIndex.load(connection))

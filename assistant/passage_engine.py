@@ -1,0 +1,144 @@
+"""The passage engine (段落检索): cited narrative passages for a parsed question.
+
+Definitions (什么是…) are looked up in the 名词解释 entries by their head
+word first; everything else goes to the hybrid retriever
+(``index.retrieval.NarrativeRetriever``), restricted to the documents the
+question names. Passages the SQL engine points at (a variance item's own
+text) are fetched by id. The retriever is loaded on first use: it holds the
+embedding model, the slow part of a cold start.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from assistant.lexicon import FACT_CUES, Intent, normalize
+from assistant.understanding import Catalog, ParsedQuestion, term_key
+from index.model import Passage, PassageKind
+
+logger = logging.getLogger(__name__)
+
+_DEFINE_TERM = re.compile(r"(?:什么是|何为|何谓)(.+?)(?:[？?。，,]|$)|(.+?)(?:是什么意思|是什么|指什么|的含义)")
+_GLOSSARY_HEAD = re.compile(r"^(.{2,30}?)[：:]")
+
+
+@dataclass(frozen=True)
+class PassageHit:
+    """A passage chosen for the answer, with its retrieval score (1.0 when looked up directly)."""
+
+    passage: Passage
+    score: float
+
+
+def _rerank(parsed: ParsedQuestion, hits: list[PassageHit]) -> list[PassageHit]:
+    """Prefer passages whose heading or text holds the question's cue words and names (stable otherwise)."""
+    cues = [c for c in FACT_CUES if c in parsed.text] + [t.name for t in parsed.terms]
+    if not cues:
+        return hits
+
+    def bonus(hit: PassageHit) -> float:
+        heading = normalize(" ".join(hit.passage.section_path[-1:]))
+        text = normalize(hit.passage.text)
+        return sum(1.0 for c in cues if c in heading) + sum(0.5 for c in cues if c in text)
+
+    return sorted(hits, key=lambda h: -bonus(h))
+
+
+class PassageEngine:
+    """Finds the passages that answer a question; the retriever comes from ``load_retriever`` on first use.
+
+    ``router.as_query_engine(engine)`` wraps it as a llama-index query engine.
+    """
+
+    def __init__(self, connection: Any, catalog: Catalog, load_retriever: Callable[[], Any], top_k: int = 3) -> None:
+        self.connection = connection
+        self.catalog = catalog
+        self.load_retriever = load_retriever
+        self.top_k = top_k
+        self._retriever: Any = None
+        self._lock = threading.Lock()
+
+    def describe(self, hits: list[PassageHit]) -> tuple[str, dict[str, Any]]:
+        """Text and metadata of the hits, for the llama-index adapter."""
+        return "\n\n".join(h.passage.text for h in hits), {"passage_ids": [h.passage.passage_id for h in hits]}
+
+    def preload(self) -> threading.Thread:
+        """Load the retriever (embedding model, tokenizer) in a background thread; returns the thread."""
+        def load() -> None:
+            try:
+                self.retriever().retrieve("预算", k=1)
+            except Exception:
+                logger.exception("preloading the narrative index failed")
+
+        thread = threading.Thread(target=load, name="preload-retriever", daemon=True)
+        thread.start()
+        return thread
+
+    def run(self, parsed: ParsedQuestion, k: int | None = None) -> list[PassageHit]:
+        k = k or self.top_k
+        if not parsed.documents:
+            return []
+        if parsed.intent is Intent.DEFINE:
+            glossary = self.glossary(parsed)
+            if glossary:
+                return glossary
+        hits = self.retriever().retrieve(parsed.question, doc_ids=parsed.doc_ids, k=max(4 * k, 8))
+        found = [PassageHit(h.passage, h.score) for h in hits]
+        seen = {h.passage.passage_id for h in found}
+        found += [PassageHit(p, 0.0) for p in self.under_headings(parsed) if p.passage_id not in seen]
+        return _rerank(parsed, found)[:k]
+
+    def under_headings(self, parsed: ParsedQuestion) -> list[Passage]:
+        """Passages under a heading that holds one of the question's cue words (一、主要职能 for 职能)."""
+        cues = [c for c in FACT_CUES if c in parsed.text]
+        if not cues:
+            return []
+        rows = self.connection.execute(
+            "SELECT passage_id FROM passages WHERE doc_id IN (SELECT unnest(?)) "
+            "AND list_has_any(?, [c FOR c IN ? IF contains(section_path, c)]) ORDER BY doc_id, line_start LIMIT 6",
+            [parsed.doc_ids, cues, cues]).fetchall()
+        return self.passages([r[0] for r in rows])
+
+    def glossary(self, parsed: ParsedQuestion) -> list[PassageHit]:
+        """名词解释 entries whose head word is the term asked about (one per wording, first document first)."""
+        match = _DEFINE_TERM.search(normalize(parsed.question))
+        if not match:
+            return []
+        asked = term_key(match.group(1) or match.group(2) or "")
+        if not asked:
+            return []
+        rows = self.connection.execute(
+            "SELECT passage_id FROM passages WHERE kind = 'glossary' AND doc_id IN (SELECT unnest(?)) "
+            "ORDER BY doc_id, line_start", [parsed.doc_ids]).fetchall()
+        hits = []
+        for passage in self.passages([r[0] for r in rows]):
+            head = _GLOSSARY_HEAD.match(normalize(passage.text))
+            name = term_key(head.group(1)) if head else ""
+            if name and (asked in name or (name in asked and len(name) >= 0.6 * len(asked))):
+                closeness = len(name) if name in asked else len(asked) - len(name)
+                hits.append((asked == name, closeness, passage))
+        hits.sort(key=lambda h: (not h[0], -h[1]))
+        return [PassageHit(p, 1.0) for _, _, p in hits[:1]]
+
+    def passages(self, passage_ids: list[str]) -> list[Passage]:
+        """Passages by id, in the order given."""
+        if not passage_ids:
+            return []
+        rows = self.connection.execute(
+            "SELECT passage_id, doc_id, kind, section_path, text, line_start, line_end, page FROM passages "
+            "WHERE passage_id IN (SELECT unnest(?))", [list(passage_ids)]).fetchall()
+        by_id = {
+            r[0]: Passage(r[0], r[1], PassageKind(r[2]), tuple((r[3] or "").split(" > ")) if r[3] else (),
+                          r[4], r[5], r[6], r[7])
+            for r in rows
+        }
+        return [by_id[p] for p in dict.fromkeys(passage_ids) if p in by_id]
+
+    def retriever(self) -> Any:
+        with self._lock:
+            if self._retriever is None:
+                self._retriever = self.load_retriever()
+            return self._retriever

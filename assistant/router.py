@@ -1,0 +1,137 @@
+"""The router (路由): a selector picks the engines, the router runs them and falls back.
+
+Shaped like llama-index's ``RouterQueryEngine`` + selector: the selector
+returns a ``Selection`` (route and reason, as data) and the router runs the
+selected engines. ``RuleSelector`` decides from the parsed intent; an
+LLM-based selector only has to implement ``Selector.select``.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, Protocol
+
+from assistant.answer import Route
+from assistant.lexicon import Intent
+from assistant.passage_engine import PassageEngine, PassageHit
+from assistant.sql_engine import SqlEngine, SqlOutcome
+from assistant.understanding import Catalog, ParsedQuestion, parse_question
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which engines answer, and why (travels with the answer as ``Answer.reason``)."""
+
+    route: Route
+    reason: str
+
+
+class Selector(Protocol):
+    def select(self, parsed: ParsedQuestion) -> Selection: ...
+
+
+class RuleSelector:
+    """Picks the route from the intent: amounts → sql, narrative → passages, reasons → both."""
+
+    def select(self, parsed: ParsedQuestion) -> Selection:
+        intent = parsed.intent
+        if intent is Intent.OUT_OF_SCOPE:
+            return Selection("none", parsed.out_of_scope or "问题不涉及已载入的文件")
+        if intent is Intent.DEFINE:
+            return Selection("passages", "问的是名词含义：引用名词解释")
+        if intent is Intent.FACT:
+            return Selection("passages", "问的是叙述中的事实：检索说明段落")
+        if intent is Intent.EXPLAIN:
+            return Selection("both", "问原因：金额取自表格，原因引自说明")
+        if intent is Intent.CHANGE:
+            return Selection("both", "问增减变化：本年数取自表格，增减额和原因引自说明")
+        if "年初预算" in parsed.text:
+            return Selection("both", "问年初预算与决算：取自决算说明，并核对表格")
+        names = {Intent.RANK: "排序", Intent.SHARE: "占比", Intent.COMPARE: "对比"}
+        return Selection("sql", f"问的是金额{('（' + names[intent] + '）') if intent in names else ''}：查询表格")
+
+
+@dataclass
+class RoutedResult:
+    """What the engines returned for one question."""
+
+    selection: Selection
+    sql: SqlOutcome | None = None
+    hits: list[PassageHit] = field(default_factory=list)
+
+
+class Router:
+    """Runs the selected engines; a route whose engine finds nothing falls back to the other one."""
+
+    def __init__(self, selector: Selector, sql_engine: SqlEngine, passage_engine: PassageEngine) -> None:
+        self.selector = selector
+        self.sql_engine = sql_engine
+        self.passage_engine = passage_engine
+
+    def route(self, parsed: ParsedQuestion) -> RoutedResult:
+        selection = self.selector.select(parsed)
+        logger.info("route %s: %s", selection.route, selection.reason)
+        if selection.route == "none":
+            return RoutedResult(selection)
+        outcome = self.sql_engine.run(parsed) if selection.route in ("sql", "both") else None
+        if selection.route == "sql":
+            if outcome is not None:
+                return RoutedResult(selection, outcome)
+            selection = Selection("passages", selection.reason + "；表格中没有对应的行，改为检索说明段落")
+        hits = self._passages(parsed, outcome)
+        if selection.route == "both" and outcome is None:
+            selection = Selection("passages", selection.reason + "；表格中没有对应的行，只引用说明")
+        elif selection.route == "both" and not _uses_table(parsed, outcome):
+            selection = Selection("passages", selection.reason + "；所述金额只见于说明（或问题已给出），以引用说明为主")
+            outcome.sql, outcome.rows = "", []
+        if not hits and outcome is None:
+            return RoutedResult(Selection("none", "表格和说明中都没有找到相关内容"))
+        return RoutedResult(selection, outcome, hits)
+
+    def _passages(self, parsed: ParsedQuestion, outcome: SqlOutcome | None) -> list[PassageHit]:
+        if outcome is not None and outcome.passage_ids:
+            return [PassageHit(p, 1.0) for p in self.passage_engine.passages(outcome.passage_ids)[:3]]
+        k = 1 if parsed.intent is Intent.DEFINE else 2
+        return self.passage_engine.run(parsed, k=k)
+
+
+def _uses_table(parsed: ParsedQuestion, outcome: SqlOutcome) -> bool:
+    """Whether the answer states a table figure: a narrative item linked to a table row, not already in the question."""
+    if outcome.kind not in ("change", "execution"):
+        return True
+    if outcome.kind == "execution" and parsed.intent is not Intent.EXPLAIN:
+        return True
+    if parsed.intent is Intent.EXPLAIN and re.search(r"\d", parsed.text):
+        return False
+    return any(row.get("linked_value") is not None for row in outcome.rows)
+
+
+def as_query_engine(engine: SqlEngine | PassageEngine, catalog: Catalog) -> Any:
+    """The engine as a llama-index ``CustomQueryEngine`` (query(str) -> Response with the SQL/passages as metadata).
+
+    llama-index is imported here, not at module import: the SQL path starts without it.
+    """
+    return _adapter_class()(engine=engine, catalog=catalog)
+
+
+@cache
+def _adapter_class() -> type:
+    from llama_index.core.base.response.schema import Response
+    from llama_index.core.query_engine import CustomQueryEngine
+
+    class EngineQueryEngine(CustomQueryEngine):
+        """Parses the question and runs one of our engines."""
+
+        engine: Any
+        catalog: Any
+
+        def custom_query(self, query_str: str) -> Response:
+            parsed = parse_question(query_str, self.catalog)
+            text, metadata = self.engine.describe(self.engine.run(parsed))
+            return Response(text, metadata=metadata)
+
+    return EngineQueryEngine

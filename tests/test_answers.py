@@ -1,0 +1,282 @@
+"""Answers over the three seed documents: values, routes, SQL, citations and number checks.
+
+The database is built from data/ into tmp (tables and passages, no embedding
+index); passages are retrieved by ``KeywordRetriever``, a stand-in for
+``index.retrieval.NarrativeRetriever`` with the same ``retrieve`` signature.
+"""
+from __future__ import annotations
+
+import io
+import json
+import re
+from dataclasses import dataclass
+
+import pytest
+
+from assistant.answer import Answer
+from assistant.assistant import Assistant
+from assistant.checks import CellIndex, check_figures, numbers_with_units
+from assistant.cli import main
+from assistant.passage_engine import PassageEngine
+from assistant.router import Router, RuleSelector
+from assistant.sql_engine import Figure, SqlEngine
+from assistant.sql_guard import connect_guarded
+from assistant.understanding import Catalog
+from index.config import Settings
+from index.ingest import ingest_paths
+from index.model import Passage
+from index.retrieval import read_passages
+from tests.conftest import SEEDS
+
+
+@dataclass(frozen=True)
+class Scored:
+    passage: Passage
+    score: float
+
+
+class KeywordRetriever:
+    """Ranks passages by shared character bigrams with the query (a fast stand-in for the hybrid retriever)."""
+
+    def __init__(self, passages: list[Passage]) -> None:
+        self.passages = passages
+
+    def retrieve(self, query: str, doc_ids: list[str] | None = None, k: int = 5) -> list[Scored]:
+        grams = _bigrams(query)
+        scored = [
+            Scored(p, len(grams & _bigrams(p.text)) / (1 + len(p.text) ** 0.5))
+            for p in self.passages if doc_ids is None or p.doc_id in doc_ids
+        ]
+        return sorted(scored, key=lambda s: -s.score)[:k]
+
+
+def _bigrams(text: str) -> set[str]:
+    chars = re.sub(r"[^\u4e00-\u9fff0-9]", "", text)
+    return {chars[i:i + 2] for i in range(len(chars) - 1)}
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory) -> Settings:
+    data_dir = tmp_path_factory.mktemp("answers")
+    settings = Settings.from_env({}, data_dir=data_dir)
+    report = ingest_paths(list(SEEDS.values()), settings, refresh=False)
+    assert report.counts["loaded"] == 3
+    return settings
+
+
+@pytest.fixture(scope="module")
+def assistant(settings) -> Assistant:
+    connection = connect_guarded(settings.db_path)
+    catalog = Catalog.load(connection)
+    retriever = KeywordRetriever(read_passages(settings.db_path))
+    router = Router(RuleSelector(), SqlEngine(connection=connection, catalog=catalog),
+                    PassageEngine(connection=connection, catalog=catalog, load_retriever=lambda: retriever))
+    return Assistant(catalog, router, CellIndex.load(connection))
+
+
+def numbers(text: str) -> list[float]:
+    return [value for value, _ in numbers_with_units(text)]
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("轮台县人社局2024年行政运行预算是多少？", [209.44]),
+    ("许昌市人社局2023年住房公积金决算多少？", [344.92]),
+    ("巴州人社局2024年三公经费是多少？", [19.00]),
+    ("许昌市人社局三公经费决算是多少？", [12.60]),
+    ("巴音郭楞州人社局培训支出预算", [5.40]),
+    ("轮台县人社局基本支出是多少？", [336.25]),
+    ("轮台县人社局社保补贴预算多少？", [1600.00]),
+    ("许昌市人社局本年收入合计是多少？", [11684.56]),
+])
+def test_lookup_answers_the_table_value_with_unit_document_and_sql(assistant, question, expected):
+    answer = assistant.ask(question)
+    assert answer.route == "sql"
+    assert numbers(answer.answer) == expected
+    assert "万元" in answer.answer and "人力资源和社会保障局" in answer.answer
+    assert answer.sql.startswith("SELECT") and answer.rows
+    assert [(c.value, c.status) for c in answer.checks] == [(v, "match") for v in expected]
+
+
+def test_compare_answers_each_document_in_the_order_named(assistant):
+    answer = assistant.ask("许昌市人社局和轮台县人社局的行政运行分别是多少？")
+    assert answer.route == "sql"
+    assert numbers(answer.answer) == [4062.49, 209.44, 3853.05]
+    assert answer.answer.index("许昌市") < answer.answer.index("轮台县")
+    assert "4062.49 − 209.44 = 3853.05 万元" in answer.answer
+
+
+def test_rank_lists_projects_from_highest(assistant):
+    answer = assistant.ask("巴州人社局的项目支出按金额从高到低排列")
+    assert answer.route == "sql"
+    assert numbers(answer.answer)[:3] == [849.00, 551.00, 120.00]
+    assert "2024年中央就业补助资金项目" in answer.answer
+
+
+def test_rank_of_subjects_names_the_largest_first(assistant):
+    answer = assistant.ask("轮台县人社局哪个科目的支出最多？")
+    assert answer.route == "sql"
+    assert numbers(answer.answer) == [1600.00]
+    assert "社会保险补贴" in answer.answer
+
+
+def test_share_shows_its_formula_and_is_marked_computed(assistant):
+    answer = assistant.ask("轮台县人社局基本支出占总支出的比例是多少？")
+    assert "336.25 ÷ 2140.09 = 15.71%" in answer.answer
+    assert ("computed", "336.25 ÷ 2140.09 = 15.71%") in [(c.status, c.source) for c in answer.checks]
+
+
+def test_change_quotes_the_variance_and_cites_its_passage(assistant):
+    answer = assistant.ask("轮台县人社局住房公积金比上年减少多少？")
+    assert answer.route == "both"
+    assert {17.71, 4.17, 19.06} <= set(numbers(answer.answer))
+    assert answer.citations[0].lines == "545"
+    assert "住房公积金" in answer.citations[0].text
+
+
+def test_explain_gives_the_amount_from_the_table_and_the_reason_from_the_passage(assistant):
+    answer = assistant.ask("轮台县人社局2024年行政运行预算为什么增加？")
+    assert answer.route == "both"
+    assert "209.44 万元" in answer.answer and "取暖费" in answer.answer
+    assert answer.citations[0].lines == "517"
+    assert ("match", 209.44) in [(c.status, c.value) for c in answer.checks]
+
+
+def test_explain_of_a_narrative_only_figure_routes_to_passages(assistant):
+    answer = assistant.ask("巴州人社局机关运行经费比上年减少的原因？")
+    assert answer.route == "passages" and answer.sql is None
+    assert "水电费" in answer.answer
+    assert answer.citations[0].lines == "716"
+
+
+def test_initial_budget_and_final_amount_come_from_the_final_accounts_narrative(assistant):
+    answer = assistant.ask("许昌市人社局行政运行年初预算数和决算数各是多少？")
+    assert answer.route == "both"
+    assert {3709.08, 4062.49, 109.53} <= set(numbers(answer.answer))
+    assert answer.citations[0].lines == "2975"
+
+
+def test_define_quotes_the_glossary_entry(assistant):
+    answer = assistant.ask("什么是机关运行经费？")
+    assert answer.route == "passages"
+    assert len(answer.citations) == 1
+    assert answer.citations[0].text.lstrip("十八七、 ").startswith("机关运行经费")
+    assert "名词解释" in answer.citations[0].section
+
+
+def test_fact_from_the_narrative_is_quoted_with_its_lines(assistant):
+    answer = assistant.ask("轮台县人社局编制数和实有人数是多少？")
+    assert answer.route == "passages"
+    assert "编制数19" in answer.answer and "实有人数29人" in answer.answer
+    assert answer.citations[0].lines == "79-81"
+    assert answer.citations[0].title.startswith("轮台县人力资源和社会保障局")
+
+
+@pytest.mark.parametrize("question", [
+    "巴州人社局2030年的预算是多少？",
+    "北京市财政局2024年三公经费是多少？",
+    "轮台县人社局2022年决算是多少？",
+])
+def test_out_of_scope_questions_route_none_with_an_honest_message(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.route == "none"
+    assert answer.answer.startswith("无法回答：没有载入")
+    assert answer.sql is None and not answer.citations
+
+
+QUESTIONS = [
+    "轮台县人社局2024年行政运行预算是多少？", "巴州人社局项目支出占总支出的比例", "巴州人社局培训支出预算比上年增长多少？",
+    "许昌市人社局创业担保贷款贴息及奖补决算数和年初预算数各是多少？", "轮台县人社局基本支出为什么减少？",
+    "巴州人社局编制数和实有人数是多少？", "许昌市人社局2023年机关运行经费支出多少，比上年增长多少？",
+    "轮台县人社局项目支出按金额从高到低排列", "巴州人社局和轮台县人社局2024年的住房公积金预算分别是多少？",
+]
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_every_number_stated_is_checked_and_computed_ones_show_their_formula(assistant, question):
+    answer = assistant.ask(question)
+    checked = {(round(c.value, 2), c.unit) for c in answer.checks}
+    for value, unit in numbers_with_units(answer.answer):
+        assert (round(value, 2), unit) in checked, f"{value} {unit} not checked in {answer.answer!r}"
+    for check in answer.checks:
+        assert check.status != "computed" or check.source in answer.answer
+
+
+def test_a_quoted_number_that_differs_from_its_table_row_is_a_mismatch_showing_both(assistant):
+    doc = assistant.catalog.documents[0]
+    figure = Figure(doc, "行政运行预算数", 209.40, source="说明第 517 行", expected=209.44)
+    [check] = check_figures([figure], assistant.cells)
+    assert (check.status, check.expected) == ("mismatch", 209.44)
+    assert check.source == "说明第 517 行；表中为 209.44"
+
+
+def test_answer_json_has_the_contract_fields(assistant):
+    data = assistant.ask("轮台县人社局2024年三公经费一共多少？").to_dict()
+    assert set(data) >= {"question", "route", "answer", "sql", "rows", "citations", "checks"}
+    assert json.loads(json.dumps(data, ensure_ascii=False))["route"] == "sql"
+
+
+def test_cli_ask_reads_questions_from_stdin_and_prints_one_json_line_each(settings, monkeypatch, capsys):
+    questions = ["轮台县人社局2024年三公经费一共多少？", "北京市财政局2024年三公经费是多少？", "许昌市人社局2023年本年支出合计是多少？"]
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(questions) + "\n"))
+    assert main(["--data-dir", str(settings.data_dir), "ask", "--json"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [a["question"] for a in lines] == questions
+    assert [a["route"] for a in lines] == ["sql", "none", "sql"]
+    assert "2.77 万元" in lines[0]["answer"] and "11915.10 万元" in lines[2]["answer"]
+
+
+def test_cli_sql_prints_rows_and_refuses_writes_with_the_guard_message(settings, capsys):
+    assert main(["--data-dir", str(settings.data_dir), "sql", "--json",
+                 "SELECT count(*) AS n FROM documents"]) == 0
+    assert json.loads(capsys.readouterr().out)["rows"] == [{"n": 3}]
+    assert main(["--data-dir", str(settings.data_dir), "sql", "DELETE FROM cells"]) == 1
+    assert capsys.readouterr().err.strip() == "错误：拒绝执行该 SQL：只允许只读的 SELECT 查询，不允许 DELETE"
+
+
+def test_an_empty_question_is_answered_without_a_route(assistant):
+    assert assistant.ask("   ") == Answer(question="", route="none", answer="请输入一个问题。", reason="空问题")
+
+
+def test_engines_plug_into_llama_index_as_query_engines(assistant):
+    from llama_index.core.base.base_query_engine import BaseQueryEngine
+
+    from assistant.router import as_query_engine
+
+    engine = as_query_engine(assistant.router.sql_engine, assistant.catalog)
+    assert isinstance(engine, BaseQueryEngine)
+    response = engine.query("轮台县人社局2024年住房公积金预算多少？")
+    assert "17.71" in str(response)
+    assert response.metadata["sql"].startswith("SELECT")
+    passages = as_query_engine(assistant.router.passage_engine, assistant.catalog).query("什么是三公经费？")
+    assert "公务接待费" in str(passages)
+
+
+def test_a_pdf_of_another_template_answers_by_its_printed_row_not_the_grand_total(tmp_path):
+    from tests.conftest import corpus_pdf
+
+    settings = Settings.from_env({}, data_dir=tmp_path)
+    ingest_paths([corpus_pdf("18_jiangsu_npc_office_2017_dept_budget.pdf")], settings, refresh=False)
+    connection = connect_guarded(settings.db_path)
+    catalog = Catalog.load(connection)
+    router = Router(RuleSelector(), SqlEngine(connection=connection, catalog=catalog),
+                    PassageEngine(connection=connection, catalog=catalog, load_retriever=lambda: None))
+    answer = Assistant(catalog, router, CellIndex.load(connection)).ask("江苏人大办公厅2017年三公经费是多少？")
+    assert answer.route == "sql"
+    assert numbers(answer.answer) == [833.60]  # the 合计 of that table (2542.60) also counts 会议费 and 培训费
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("轮台县人社局人员经费和公用经费分别是多少？", [320.35, 15.90]),
+    ("巴州人社局基本支出和项目支出各多少？", [1583.14, 4876.08]),
+    ("许昌人社局三公经费预算和决算分别是多少？", [12.60, 12.60]),
+    ("许昌市人社局2023年度收入总计", [11917.39]),
+])
+def test_several_measures_in_one_question_are_each_answered(assistant, question, expected):
+    answer = assistant.ask(question)
+    assert answer.route == "sql"
+    assert numbers(answer.answer) == expected
+
+
+def test_share_of_income_divides_by_the_income_total(assistant):
+    answer = assistant.ask("巴州人社局的收入中一般公共预算占比多少？")
+    assert "1914.14 ÷ 6459.22 = 29.63%" in answer.answer

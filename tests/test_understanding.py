@@ -1,0 +1,159 @@
+"""Question understanding: documents by short names, years, subjects by synonyms, measures and intents.
+
+The catalog is built by hand from the three seed documents' metadata and a few
+of their printed names, so these tests need no database.
+"""
+from __future__ import annotations
+
+import pytest
+
+from assistant.lexicon import Intent, Measure, place_variants, split_department
+from assistant.understanding import Catalog, Term, _document_ref, expand_synonyms, parse_question, term_key
+
+LUNTAI = "2024-预算-部门-轮台县人力资源和社会保障局"
+BAZHOU = "2024-预算-单位-巴音郭楞蒙古自治州人力资源和社会保障局"
+XUCHANG = "2023-决算-部门-许昌市人力资源和社会保障局"
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    documents = [
+        _document_ref(LUNTAI, "轮台县人力资源和社会保障局", "新疆维吾尔自治区巴音郭楞蒙古自治州轮台县", 2024, "预算", "部门", ""),
+        _document_ref(BAZHOU, "巴音郭楞蒙古自治州人力资源和社会保障局", "巴音郭楞蒙古自治州", 2024, "预算", "单位", ""),
+        _document_ref(XUCHANG, "许昌市人力资源和社会保障局", "许昌市", 2023, "决算", "部门", ""),
+    ]
+    terms = {
+        "住房公积金": Term("住房公积金", codes={"2210201", "30113"}),
+        "社会保险补贴": Term("社会保险补贴", codes={"2080704"}),
+        "行政运行": Term("行政运行", codes={"2080101"}),
+        "教育支出": Term("教育支出", codes={"205"}),
+        "技校教育": Term("技校教育", codes={"2050303"}),
+        "退休费": Term("退休费", codes={"30302"}),
+        "三公经费": Term("三公经费", labels={"合计"}, table_kinds={"three_public"}, concept=True),
+        "总支出": Term("总支出", labels={"合计", "总计"}, table_kinds={"expenditure"}, concept=True),
+    }
+    return Catalog(documents, terms)
+
+
+@pytest.mark.parametrize("question, doc_ids", [
+    ("轮台县人社局2024年住房公积金预算多少？", [LUNTAI]),
+    ("轮台人社局住房公积金多少", [LUNTAI]),
+    ("巴州人社局2024年技校教育支出多少？", [BAZHOU]),
+    ("巴音郭楞州人社局的住房公积金", [BAZHOU]),
+    ("巴音郭楞蒙古自治州人力资源和社会保障局的行政运行预算", [BAZHOU]),
+    ("许昌市人社局2023年退休费决算多少？", [XUCHANG]),
+    ("巴州人社局和轮台县人社局2024年的住房公积金预算分别是多少？", [BAZHOU, LUNTAI]),
+    ("住房公积金决算是多少？", [XUCHANG]),
+    ("2024年社保补贴预算是多少？", [LUNTAI, BAZHOU]),
+])
+def test_documents_are_resolved_from_short_names_years_and_kind(catalog, question, doc_ids):
+    assert sorted(parse_question(question, catalog).doc_ids) == sorted(doc_ids)
+
+
+@pytest.mark.parametrize("question, reason", [
+    ("巴州人社局2030年的预算是多少？", "没有载入巴音郭楞蒙古自治州人力资源和社会保障局 2030 年的文件"),
+    ("北京市财政局2024年三公经费是多少？", "没有载入“北京市财政局”的文件"),
+    ("许昌市财政局的三公经费", "没有载入“许昌市财政局”的文件"),
+    ("轮台县人社局2023年住房公积金决算", "没有载入轮台县人力资源和社会保障局 2023 年的文件"),
+])
+def test_a_document_year_or_department_not_loaded_is_out_of_scope(catalog, question, reason):
+    parsed = parse_question(question, catalog)
+    assert parsed.intent is Intent.OUT_OF_SCOPE
+    assert parsed.out_of_scope == reason
+    assert parsed.documents == []
+
+
+@pytest.mark.parametrize("question, name", [
+    ("轮台县人社局社保补贴预算多少", "社会保险补贴"),
+    ("巴州人社局公积金预算", "住房公积金"),
+    ("轮台县人社局三公经费一共多少", "三公经费"),
+    ("轮台县人社局“三公”经费是多少", "三公经费"),
+    ("轮台县人社局三公是多少", "三公经费"),
+    ("许昌市人社局教育支出决算", "教育支出"),
+    ("巴州人社局技校教育支出多少", "技校教育"),
+])
+def test_subjects_are_found_by_printed_name_and_short_form(catalog, question, name):
+    assert [t.name for t in parse_question(question, catalog).terms] == [name]
+
+
+@pytest.mark.parametrize("question, measure", [
+    ("轮台县人社局项目支出按金额从高到低排列", Measure.PROJECT),
+    ("巴州人社局基本支出是多少", Measure.BASIC),
+    ("轮台县人社局人员经费多少", Measure.PERSONNEL),
+    ("轮台县人社局公用经费多少", Measure.PUBLIC),
+    ("许昌市人社局行政运行年初预算是多少", Measure.INITIAL_BUDGET),
+    ("巴州人社局住房公积金预算多少", None),
+])
+def test_measure_words_are_recognised(catalog, question, measure):
+    assert parse_question(question, catalog).measure is measure
+
+
+@pytest.mark.parametrize("question, intent", [
+    ("轮台县人社局住房公积金预算多少？", Intent.LOOKUP),
+    ("轮台县人社局项目支出按金额从高到低排列", Intent.RANK),
+    ("巴州人社局哪项支出最多？", Intent.RANK),
+    ("巴州人社局支出前三的科目", Intent.RANK),
+    ("巴州人社局和轮台县人社局的住房公积金分别是多少", Intent.COMPARE),
+    ("巴州人社局项目支出占总支出的比例", Intent.SHARE),
+    ("巴州人社局培训支出预算比上年增长多少？", Intent.CHANGE),
+    ("轮台县人社局行政运行预算为什么增加？", Intent.EXPLAIN),
+    ("巴州人社局机关运行经费比上年减少的原因？", Intent.EXPLAIN),
+    ("什么是三公经费？", Intent.DEFINE),
+    ("巴州人社局编制数和实有人数是多少？", Intent.FACT),
+    ("许昌市人社局考务费项目的自评得分是多少？", Intent.FACT),
+    ("轮台县人社局有几辆公务用车？", Intent.FACT),
+    ("巴州人社局2030年的预算是多少？", Intent.OUT_OF_SCOPE),
+])
+def test_each_intent_is_recognised_from_its_cue_words(catalog, question, intent):
+    assert parse_question(question, catalog).intent is intent
+
+
+def test_ranking_reads_direction_and_count(catalog):
+    top3 = parse_question("巴州人社局支出最少的前三个科目", catalog)
+    assert (top3.descending, top3.top_n) == (False, 3)
+    assert parse_question("轮台县人社局项目支出从高到低", catalog).descending
+
+
+def test_a_question_naming_no_department_covers_every_loaded_document(catalog):
+    assert len(parse_question("什么是三公经费？", catalog).documents) == 3
+
+
+def test_department_names_split_into_place_and_organisation():
+    assert split_department("巴音郭楞蒙古自治州人力资源和社会保障局") == ("巴音郭楞蒙古自治州", "人力资源和社会保障局")
+    assert place_variants("巴音郭楞蒙古自治州") == ["巴音郭楞蒙古自治州", "巴音郭楞州", "巴州", "巴音郭楞"]
+    assert place_variants("轮台县") == ["轮台县", "轮台"]
+
+
+def test_printed_names_lose_numbering_quotes_and_subtotal_marks():
+    assert term_key("五、教育支出") == "教育支出"
+    assert term_key("其中：公务用车购置费") == "公务用车购置费"
+    assert term_key("公务用车购置及运行费（小计）") == "公务用车购置及运行费"
+    assert term_key("财政拨款“三公”经费") == "财政拨款三公经费"
+    assert expand_synonyms("住房公积金和社保补贴") == "住房公积金和社会保险补贴"
+
+
+def test_a_department_name_wins_over_a_bare_place_shared_by_two_documents():
+    finance = _document_ref("2024-预算-部门-巴音郭楞蒙古自治州财政局", "巴音郭楞蒙古自治州财政局", "", 2024, "预算", "部门", "")
+    hrss = _document_ref(BAZHOU, "巴音郭楞蒙古自治州人力资源和社会保障局", "", 2024, "预算", "单位", "")
+    catalog = Catalog([finance, hrss], {})
+    assert parse_question("巴州人社局2024年预算多少", catalog).doc_ids == [BAZHOU]
+    assert sorted(parse_question("巴州2024年预算多少", catalog).doc_ids) == sorted([finance.doc_id, BAZHOU])
+
+
+def test_a_department_without_a_place_takes_it_from_the_region_and_short_forms_apply():
+    ref = _document_ref("2024-预算-部门-卫生健康委员会", "卫生健康委员会", "新疆维吾尔自治区库尔勒市", 2024, "预算", "部门", "")
+    assert {"库尔勒市卫健委", "库尔勒卫健委", "库尔勒市卫生健康委员会"} <= set(ref.aliases)
+
+
+@pytest.mark.parametrize("department, question_name", [
+    ("上海市普陀区人民政府办公室", "普陀区政府办公室"),
+    ("上海市普陀区人民政府办公室", "普陀区政府办"),
+    ("上海市普陀区人民政府万里街道办事处", "万里街道"),
+    ("江苏省人大常委会办公厅", "江苏省人大办公厅"),
+    ("新疆维吾尔自治区人力资源和社会保障厅", "新疆人社厅"),
+])
+def test_departments_of_other_templates_are_found_by_their_common_short_names(department, question_name):
+    ref = _document_ref(f"2024-预算-部门-{department}", department, "", 2024, "预算", "部门", "")
+    other = _document_ref("2024-预算-部门-上海市普陀区财政局", "上海市普陀区财政局", "", 2024, "预算", "部门", "")
+    parsed = parse_question(f"{question_name}2024年三公经费是多少", Catalog([ref, other], {}))
+    assert parsed.doc_ids == [ref.doc_id]
