@@ -30,8 +30,6 @@ class Settings:
     sql_max_rows: int = _setting(1000, "Most rows a query returns.")
     sql_timeout_s: float = _setting(5.0, "A query running longer than this is interrupted.")
     retrieve_top_k: int = _setting(5, "Passages returned by narrative retrieval.")
-    llm_base_url: str = _setting("", "Optional OpenAI-compatible endpoint (e.g. a local Ollama); empty: no LLM.")
-    llm_model: str = _setting("", "Model name at that endpoint.")
 
     @property
     def db_path(self) -> Path:

@@ -22,15 +22,13 @@ but no narrative index folder) the narrative index is refreshed
 """
 from __future__ import annotations
 
-import importlib
 import logging
 import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
-from typing import Any, Callable, Iterator, Literal, Sequence
+from typing import Any, Iterator, Literal, Sequence
 
 from index.config import Settings
 from index.errors import BudgetError, DocumentConflictError, UnreadableDocumentError
@@ -93,6 +91,7 @@ class PreparedDocument:
     passages: list[Passage]
     variances: list[Any]
     executions: list[Any]
+    findings: list[Any]
     seconds: dict[str, float]
 
 
@@ -149,20 +148,22 @@ def read_file(path: Path, settings: Settings) -> SourceText:
 
 
 def prepare_source(source: SourceText) -> PreparedDocument:
-    """Parse a read file and cut its passages, variances and executions (解析)."""
+    """Parse a read file; cut its passages, variances and executions; audit it (解析)."""
+    from index.audit import audit_document
     from index.parser import parse_document
     from index.passages import cut_passages
+    from index.variances import extract_executions, extract_variances
 
-    extract_variances, extract_executions = _variance_extractors()
     started = time.perf_counter()
     document = parse_document(source)
     parsed = time.perf_counter()
     passages = cut_passages(document)
     variances = extract_variances(document)
     executions = extract_executions(document)
+    findings = audit_document(document)
     done = time.perf_counter()
     return PreparedDocument(
-        source, document, passages, variances, executions,
+        source, document, passages, variances, executions, findings,
         seconds={"parse": parsed - started, "cut": done - parsed},
     )
 
@@ -282,7 +283,7 @@ def _load_group(doc_id: str, members: list[_FileState], store: BudgetStore, sett
         started = time.perf_counter()
         replaced = store.load_document(
             prepared.document, prepared.passages, prepared.variances, prepared.executions,
-            [k.source for k in kept],
+            [k.source for k in kept], prepared.findings,
         )
         load_seconds = time.perf_counter() - started
     for state in new:
@@ -336,18 +337,9 @@ def _failing(state: _FileState) -> Iterator[None]:
 
 
 def _refresh_index(settings: Settings, report: IngestReport) -> None:
-    """Rebuild the narrative index from the passages table, when the retrieval module offers it."""
-    try:
-        retrieval = importlib.import_module("index.retrieval")
-    except ModuleNotFoundError as exc:
-        if exc.name != "index.retrieval":
-            raise
-        report.index_message = "叙述索引模块不可用"
-        return
-    refresh_index = getattr(retrieval, "refresh_index", None)
-    if refresh_index is None:
-        report.index_message = "叙述索引模块不可用"
-        return
+    """Rebuild the narrative index from the passages table."""
+    from index.retrieval import refresh_index
+
     started = time.perf_counter()
     try:
         refresh_index(settings)
@@ -357,19 +349,6 @@ def _refresh_index(settings: Settings, report: IngestReport) -> None:
     finally:
         report.index_seconds = time.perf_counter() - started
     report.index_refreshed = True
-
-
-@cache
-def _variance_extractors() -> tuple[Callable[[Document], list], Callable[[Document], list]]:
-    """extract_variances / extract_executions from index.variances, or none while it is absent."""
-    try:
-        variances = importlib.import_module("index.variances")
-    except ModuleNotFoundError as exc:
-        if exc.name != "index.variances":
-            raise
-        logger.warning("index.variances is missing: no variances or budget executions are loaded")
-        return (lambda document: []), (lambda document: [])
-    return variances.extract_variances, variances.extract_executions
 
 
 def _has_documents(db_path: Path) -> bool:

@@ -136,3 +136,69 @@ CREATE OR REPLACE VIEW income_by_source AS
 SELECT c.doc_id, c.table_id, c.row_label AS source, c.value AS amount, c.line
 FROM cells c JOIN tables t USING (doc_id, table_id)
 WHERE t.kind IN ('summary', 'fiscal_summary') AND c.panel = '收入' AND c.measure = 'total';
+
+-- Variance statements of the narrative (比上年预算增加/减少 X 万元，增长/下降 Y%，主要原因是…).
+-- Amounts as written (万元, non-negative) with their direction; linked to the 一般公共预算支出 table row.
+CREATE TABLE IF NOT EXISTS variances (
+    doc_id        VARCHAR NOT NULL,
+    seq           INTEGER NOT NULL,     -- order in the document, from 1
+    passage_id    VARCHAR,
+    subject       VARCHAR NOT NULL,     -- as written: 社会保障和就业支出(类)就业补助(款)社会保险补贴(项)
+    subject_code  VARCHAR,              -- functional subject, when linked: 2080704
+    amount        DOUBLE,               -- this year's amount (预算数)
+    change_amount DOUBLE NOT NULL,      -- 增减额 as written
+    change_pct    DOUBLE,               -- 增减率 % as written
+    direction     VARCHAR NOT NULL,     -- 增加 | 减少
+    reason        VARCHAR,              -- 主要原因
+    line_start    INTEGER,
+    line_end      INTEGER,
+    table_id      INTEGER,              -- linked table (一般公共预算支出情况表 / 公开05表)
+    row_index     INTEGER,
+    linked_value  DOUBLE,               -- the linked row's total
+    agrees        BOOLEAN,              -- amount = linked_value (±0.005); NULL when nothing to compare
+    PRIMARY KEY (doc_id, seq)
+);
+
+-- 决算 items (年初预算数, 决算数, 完成年初预算的 %, 差异原因), linked to 公开05表.
+CREATE TABLE IF NOT EXISTS budget_execution (
+    doc_id         VARCHAR NOT NULL,
+    seq            INTEGER NOT NULL,
+    passage_id     VARCHAR,
+    subject        VARCHAR NOT NULL,
+    subject_code   VARCHAR,
+    initial_budget DOUBLE NOT NULL,     -- 年初预算数
+    final_amount   DOUBLE NOT NULL,     -- 决算数
+    completion_pct DOUBLE,              -- 完成年初预算的 %
+    reason         VARCHAR,             -- 差异原因
+    line_start     INTEGER,
+    line_end       INTEGER,
+    table_id       INTEGER,
+    row_index      INTEGER,
+    linked_value   DOUBLE,
+    agrees         BOOLEAN,
+    PRIMARY KEY (doc_id, seq)
+);
+
+-- Audit findings (核对结果): narrative amounts vs the cells they describe, recomputed 占比/增长率/完成率,
+-- and the tables' own sums. Narrative rows are kept whatever their status; internal checks only when failed.
+CREATE TABLE IF NOT EXISTS audit_findings (
+    doc_id        VARCHAR NOT NULL,
+    seq           INTEGER NOT NULL,     -- order in the document's findings, from 1
+    kind          VARCHAR NOT NULL,     -- narrative_vs_table | recomputed_ratio | parent_sum | total_split | cross_table
+    status        VARCHAR NOT NULL,     -- match | mismatch | not_found
+    statement     VARCHAR,              -- the narrative sentence, or the left side of an internal check
+    line_start    INTEGER,
+    line_end      INTEGER,
+    section       VARCHAR,              -- section path (" > "), or the table of an internal check
+    stated_value  DOUBLE,               -- as stated (左边)
+    unit          VARCHAR,              -- 万元 | %
+    table_id      INTEGER,
+    table_number  VARCHAR,              -- 表5 / 公开05表
+    table_name    VARCHAR,
+    row_label     VARCHAR,
+    column_path   VARCHAR,
+    table_value   DOUBLE,               -- the linked cell, or the recomputed figure (右边)
+    difference    DOUBLE,               -- stated_value - table_value
+    message       VARCHAR,              -- both sides and the difference, in Chinese
+    PRIMARY KEY (doc_id, seq)
+);

@@ -175,11 +175,12 @@ class BudgetStore:
         variances: Sequence[Any] = (),
         executions: Sequence[Any] = (),
         source_files: Sequence[SourceFile] = (),
+        findings: Sequence[Any] = (),
     ) -> bool:
         """Write one document in one transaction; return True when it replaced a loaded one.
 
-        ``variances`` and ``executions`` are dataclasses whose field names are
-        the columns of the ``variances`` and ``budget_execution`` tables.
+        ``variances``, ``executions`` and ``findings`` are dataclasses whose field
+        names are the columns of ``variances``, ``budget_execution`` and ``audit_findings``.
         On any error the transaction is rolled back and the error re-raised:
         the database is exactly as before.
         """
@@ -193,6 +194,7 @@ class BudgetStore:
             "passages": _passages_frame(passages),
             "variances": _dataclass_frame(doc_id, variances),
             "budget_execution": _dataclass_frame(doc_id, executions),
+            "audit_findings": _dataclass_frame(doc_id, findings),
         }
         con = self.connection
         con.begin()

@@ -38,6 +38,7 @@ _PANEL_TOTAL = re.compile(r"^(人员经费|公用经费)合计$")
 _SPACED = re.compile(r"^[^\s\d]( +[^\s\d])+$")  # '合 计', '收 入 总 计': letter-spaced words
 
 CODE, LABEL, PROJECT, VALUE, SKIP = "code", "label", "project", "value", "skip"
+PROJECT_TABLES = (TableKind.GENERAL_PROJECT, TableKind.CARRYOVER, TableKind.OTHER)  # where 项目名称 names projects
 
 
 def parse_amount(raw: str) -> float | None:
@@ -94,7 +95,7 @@ def header_columns(header: list[list[str]], width: int) -> list[Column]:
         role = _role(path)
         if not path:  # under a label header spanning to the right, or no header at all
             left = columns[-1].role if columns else SKIP
-            role = left if left in (CODE, LABEL) else SKIP
+            role = left if left in (CODE, LABEL, PROJECT) else SKIP
         columns.append(Column(c, path, role, top))
     return columns
 
@@ -157,6 +158,8 @@ def build_rows(header: list[Item], body: list[Item], ctx: RowContext) -> tuple[l
     """Value column paths and the rows of one table part."""
     width = max(len(i.cells or []) for i in header + body)
     columns = header_columns([i.cells or [] for i in header], width)
+    if ctx.kind not in PROJECT_TABLES:  # 江苏 收入预算总表 '项目名称': the row's name, not a project
+        columns = [replace(c, role=LABEL) if c.role == PROJECT else c for c in columns]
     groups = panels(columns)
     side_by_side = len(groups) > 1
     value_paths = [c.path_text for c in columns if c.role == VALUE]
@@ -211,6 +214,8 @@ def _group_row(item: Item, cells: list[str], group: list[Column], ctx: RowContex
         if col.role == CODE:
             if _CODE_CELL.match(text):
                 code_parts.append(text)
+            elif code_parts and text.isdigit() and len(text) == 1:
+                code_parts.append("0" + text)  # 款 '2' printed without its leading zero (301 | 2 → 30102)
             elif not label:
                 label = text
         elif col.role == LABEL and not label:
@@ -279,6 +284,8 @@ def _transpose_three_public(columns: list[Column], item: Item, ctx: RowContext) 
         group = next((p for p in col.path if re.search(r"预算|决算", p)), "")
         names = [p for p in col.path[len(common):] if p not in (group, "小计")]
         name = names[-1] if names else group or col.path[-1]
+        if len(names) > 1 and names[-2].startswith("公务用车") and not name.startswith("公务用车"):
+            name = "公务用车" + name  # 上海 表9: 公务用车购置及运行费 / 购置费 → 公务用车购置费
         if "决算" in group:
             measure = Measure.FINAL
         elif final_table and "预算" in group:

@@ -10,7 +10,10 @@ until the next text line. Notes right after the body (备注/注/说明,
 
 Page-split tables: a part that repeats the previous title (with or without
 its number), or repeats its header rows with no title at all, continues that
-table; the parts are merged into one Table.
+table; the parts are merged into one Table. Within a part, header rows printed
+again at the top of a page are dropped, and a label wrapped over a page break
+is joined into its row. Tables printed without a number get one from
+index.table_numbers (目录, note, neighbours).
 """
 from __future__ import annotations
 
@@ -22,12 +25,12 @@ from index.errors import DocumentParseError
 from index.layouts import Item, read_items
 from index.model import Line, Table, TableKind
 from index.performance import performance_rows
+from index.table_numbers import PERFORMANCE, number_tables
 from index.table_rows import RowContext, build_rows, is_data_row, parse_amount
 from index.templates import (
     EMPTY_NOTE,
     META,
     NOTE,
-    NOTE_NUMBER,
     NUMBER,
     NUMBER_PREFIX,
     UNIT,
@@ -38,14 +41,12 @@ from index.templates import (
 
 logger = logging.getLogger(__name__)
 
-PERFORMANCE = (TableKind.PERFORMANCE_TARGET, TableKind.PERFORMANCE_SELF_EVAL)
 _TOC_ENTRY = re.compile(r"^[-*•]\s|^[一二三四五六七八九十]+[、.．]|^\d+[、.．]|^[(（][一二三四五六七八九十\d]+[)）]")
 _NOTE_CONTINUED = re.compile(r"^\d+[.、．]\s*本表")
 _MAX_META = 8
 _MAX_CAPTION_TAIL = 16
 _CODE_HEADER = re.compile(r"^[类款项]$")
 _MAX_FRAGMENT = 6
-_CONTENTS_ENTRY = re.compile(r"^(\d{1,2}|[一二三四五六七八九十]{1,3})\s*[、.．]\s*(\S.*?)[\s.…·]*\d*$")
 _ORDINAL = re.compile(r"^([一二三四五六七八九十]+[、.．]|\d+[、.．]|[(（][一二三四五六七八九十\d]+[)）]|\d{3})")
 
 
@@ -76,8 +77,7 @@ def parse_tables(lines: list[Line], file: str) -> tuple[list[Table], list[str]]:
     warnings: list[str] = []
     parts = _find_parts(items, file, warnings)
     tables = _merge(parts, file, warnings)
-    _number_from_contents(tables, items)
-    _infer_numbers(tables, warnings)
+    number_tables(tables, items, warnings)
     logger.info("%s: %d tables (%d parts), %d warnings", file, len(tables), len(parts), len(warnings))
     return tables, warnings
 
@@ -211,7 +211,8 @@ def _read_rows(items: list[Item], j: int, part: _Part, file: str) -> int:
         k = 0
         while k < len(rows) and not is_data_row(rows[k].cells or []):
             k += 1
-        part.header, body = rows[:k], _join_page_fragments([r for r in rows[k:] if r.filled])
+        part.header = rows[:k]
+        body = _join_page_fragments(_without_repeated_header([r for r in rows[k:] if r.filled], part.header))
         if part.header and body and _CODE_HEADER.match(body[0].cells[0] if body[0].cells else ""):
             part.header.append(_leading_words(body[0]))
             body[0] = _without_leading_words(body[0])
@@ -227,6 +228,24 @@ def _read_rows(items: list[Item], j: int, part: _Part, file: str) -> int:
         at = part.header[-1].end if part.header else part.line_end
         raise DocumentParseError(file, at, f"“{part.name}”只有表头、没有数据行（表格不完整）")
     return j
+
+
+def _without_repeated_header(body: list[Item], header: list[Item]) -> list[Item]:
+    """Header rows printed again at the top of each continuation page (上海 表5) are no body rows."""
+    heads = [[normalize(c) for c in h.filled] for h in header if h.filled]
+    if not heads:
+        return body
+    out: list[Item] = []
+    k = 0
+    while k < len(body):
+        window = body[k:k + len(heads)]
+        if len(window) == len(heads) and all([normalize(c) for c in w.filled] == h for w, h in zip(window, heads)):
+            logger.info("line %d: repeated header rows dropped", body[k].line)
+            k += len(heads)
+            continue
+        out.append(body[k])
+        k += 1
+    return out
 
 
 def _leading_words(item: Item) -> Item:
@@ -323,47 +342,3 @@ def _add_rows(table: Table, part: _Part, warnings: list[str]) -> None:
     table.line_end = max(table.line_end, part.line_end)
     if part.unit != table.unit:
         warnings.append(f"“{table.name}”第 {part.line_start} 行起的续表单位为{part.unit}，与首页的{table.unit}不同")
-
-
-def _number_from_contents(tables: list[Table], items: list[Item]) -> None:
-    """Tables printed without a number take it from the 目录 entry of the same title.
-
-    '1. 2025年部门财务收支预算总表 ……' → 表1; '一、收入支出决算总表' → 表一.
-    """
-    numbers: dict[str, str | None] = {}
-    for item in items:
-        match = None if item.is_row else _CONTENTS_ENTRY.match(item.text)
-        if match is None or title_kind(match.group(2)) is None:
-            continue
-        name = normalize(match.group(2))
-        numbers[name] = None if name in numbers else f"表{match.group(1)}"  # a title listed twice: no number
-    for table in tables:
-        number = numbers.get(table.name)
-        if table.number is None and number and table.kind not in PERFORMANCE:
-            table.number = number
-            logger.info("“%s” numbered %s from the table of contents", table.name, number)
-
-
-def _infer_numbers(tables: list[Table], warnings: list[str]) -> None:
-    """A table printed without its number: take it from its note '(表10中…)' or its neighbours."""
-    for k, table in enumerate(tables):
-        if table.number is not None or table.kind in PERFORMANCE:
-            continue
-        match = next((m for m in (NOTE_NUMBER.match(line) for line in table.note.splitlines()) if m), None)
-        number = normalize(match.group(1)) if match else _between(tables, k)
-        if number:
-            table.number = number
-            warnings.append(f"“{table.name}”（第 {table.line_start} 行）未印表号，按上下文定为{number}")
-
-
-def _between(tables: list[Table], k: int) -> str | None:
-    """表7 … ? … 表9 → 表8."""
-    def value(t: Table | None) -> tuple[str, int] | None:
-        match = re.match(r"^(\D*?)(\d+)(\D*)$", t.number) if t is not None and t.number else None
-        return (match.group(1) + "{}" + match.group(3), int(match.group(2))) if match else None
-
-    before = value(tables[k - 1]) if k > 0 else None
-    after = value(tables[k + 1]) if k + 1 < len(tables) else None
-    if before and after and before[0] == after[0] and after[1] - before[1] == 2:
-        return before[0].format(before[1] + 1)
-    return None

@@ -429,6 +429,107 @@ def test_other_template_family_from_a_pdf_is_read_by_the_same_rules():
     assert row(summary, "收入合计").value(Measure.TOTAL) == 18330.37
 
 
+def _paged(pages: list[str]) -> list[Line]:
+    """Lines of several pages, numbered on through them (as index.pdf emits them)."""
+    lines: list[Line] = []
+    for page, text in enumerate(pages, start=1):
+        for t in text.split("\n"):
+            lines.append(Line(len(lines) + 1, t, page))
+    return lines
+
+
+CONTENTS_AND_TABLES = [
+    "目 录\n1. 2025年部门收入预算总表 ……………\n2．2025年部门支出预算总表 ……\n九、一般公共预算“三公”经费、会议费、培训费支\n出预算表",
+    "2025年部门支出预算总表\n编制部门：某局 单位：元\n"
+    "项目\t\t\t\t支出预算\t\t\n功能分类科目编码\t\t\t功能分类科目名称\t合计\t基本支出\t项目支出\n"
+    "类\t款\t项\t\t\t\t\n201\t\t\t一般公共服务支出\t3,000,000.00\t1,000,000.00\t2,000,000.00",
+    "项目\t\t\t\t支出预算\t\t\n功能分类科目编码\t\t\t功能分类科目名称\t合计\t基本支出\t项目支出\n"
+    "类\t款\t项\t\t\t\t\n201\t03\t\t政府办公厅（室）及相关机构事务\t3,000,000.00\t1,000,000.00\t2,000,000.00",
+    "“三公”经费、会议费、培训费支出预算表\n部门名称：某省人大\n单位:万元\n常委会办公厅\n"
+    "合计\t“三公”经费\t会议费\n2,600.71\t767.60\t1,833.11",
+]
+
+
+@pytest.mark.parametrize("title,kind", [
+    ("2025年部门“三公”经费和机关运行经费预算表", K.THREE_PUBLIC),
+    ("2025年预算单位财务收支预算总表", K.SUMMARY),
+    ("一般公共预算财政拨款基本支出决算表", K.GENERAL_BASIC),
+    ("财政拨款支出预算表（功能科目）", K.OTHER),
+    ("财政拨款基本支出预算表", K.OTHER),
+    ("2019年政府采购预算表", K.OTHER),
+    ("财政项目支出绩效目标填报表", K.PERFORMANCE_TARGET),
+    ("第二部分 上海市普陀区财政局2024年度部门决算表", None),
+    ("详见单位的项目绩效目标表，主要用于", None),
+])
+def test_corpus_titles_name_their_kind(title, kind):
+    from index.templates import title_kind
+
+    assert title_kind(title) is kind
+
+
+def test_running_cost_column_is_the_total():
+    from index.templates import column_measure
+
+    assert column_measure(["机关运行经费支出"]) is Measure.TOTAL
+
+
+def test_unnumbered_tables_take_their_number_from_the_contents():
+    tables, _ = parse_tables(_paged(CONTENTS_AND_TABLES), "contents.pdf")
+    assert [(t.number, t.kind) for t in tables] == [("表2", K.EXPENDITURE), ("表九", K.THREE_PUBLIC)]
+
+
+def test_header_rows_repeated_on_the_next_page_are_dropped():
+    expenditure = parse_tables(_paged(CONTENTS_AND_TABLES), "contents.pdf")[0][0]
+    assert [(r.label, r.subject.code, r.value(Measure.TOTAL)) for r in expenditure.rows] == [
+        ("一般公共服务支出", "201", 300.0), ("政府办公厅（室）及相关机构事务", "20103", 300.0)]
+
+
+def test_caption_wrapped_in_a_narrow_box_is_skipped():
+    three = parse_tables(_paged(CONTENTS_AND_TABLES), "contents.pdf")[0][1]
+    assert {r.label: r.value(Measure.TOTAL) for r in three.rows} == {"合计": 2600.71, "“三公”经费": 767.6,
+                                                                    "会议费": 1833.11}
+
+
+WRAPPED_LABEL = [
+    "收支预算总表\n单位：万元\n收入\t\t支出\t\n项目名称\t金额\t功能科目名称\t金额\n"
+    "一、财政拨款\t100.00\t一、一般公共服务支出\t40.00\n\t\t二、社会保障和就\t60.00",
+    "\t\t业支出\t\n\t\t三、卫生健康支出\t\n收入合计\t100.00\t支出合计\t100.00",
+]
+
+
+def test_label_wrapped_over_a_page_break_is_one_row():
+    summary = parse_tables(_paged(WRAPPED_LABEL), "wrapped.pdf")[0][0]
+    assert [(r.panel, r.label) for r in summary.rows if r.panel == "支出"] == [
+        ("支出", "一、一般公共服务支出"), ("支出", "二、社会保障和就业支出"), ("支出", "三、卫生健康支出"),
+        ("支出", "支出合计")]
+    assert row(summary, "二、社会保障和就业支出", "支出").value(Measure.TOTAL) == 60.0
+
+
+FINAL_CODE_HEADER = """收入决算表
+单位：万元
+项目\t\t\t\t本年收入合计\t财政拨款收入
+支出功能分类\t\t\t科目名称\t\t
+科目编码\t\t\t\t\t
+类\t款\t项\t合计\t2,946.25\t2,940.05
+201\t\t\t一般公共服务支出\t2,112.86\t2,106.66
+201\t06\t01\t行政运行\t1,511.90\t1,511.89
+"""
+
+
+def test_code_header_sharing_a_row_with_the_total_row_is_split():
+    income = parse_tables(_doc(FINAL_CODE_HEADER), "final.pdf")[0][0]
+    assert [r.label for r in income.rows] == ["合计", "一般公共服务支出", "行政运行"]
+    assert row(income, "合计").value(Measure.FISCAL) == 2940.05
+    assert coded(income, "2010601").value(Measure.TOTAL) == 1511.90
+
+
+def test_subject_part_printed_without_its_leading_zero_is_padded():
+    basic = "一般公共预算基本支出情况表\n单位：元\n经济分类科目编码\t\t经济分类科目名称\t合计\n类\t款\t\t\n" \
+            "301\t\t工资福利支出\t20,000\n301\t2\t津贴补贴\t20,000"
+    table_ = parse_tables(_doc(basic), "basic.pdf")[0][0]
+    assert coded(table_, "30102").value(Measure.TOTAL) == 2.0
+
+
 GOLDEN = Path(__file__).parent / "golden"
 
 

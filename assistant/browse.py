@@ -1,0 +1,325 @@
+"""What the app's pages show, as plain DataFrames and dicts (浏览): no Streamlit here.
+
+Every function takes an open (read-only) DuckDB connection or plain values
+and returns pandas objects, so the pages stay thin and the logic is tested
+without a browser: the loaded documents (已载入文件), the variance and
+budget-execution tables (增减变动 / 预算执行), a document's tables rendered
+as tables and its sections as text, the passage behind a line, and the
+sentence of a quoted passage to highlight.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Iterable, Sequence
+
+import duckdb
+import pandas as pd
+
+from assistant.answer import Citation, NumberCheck
+from index.store import BudgetStore, DocumentSummary
+
+logger = logging.getLogger(__name__)
+
+CHECK_LABELS = {"match": "一致", "mismatch": "不一致", "unverified": "未核实", "computed": "计算"}
+ROUTE_LABELS = {"sql": "表格查询", "passages": "段落检索", "both": "表格 + 段落", "none": "无法回答"}
+CHANGE_COLUMNS = ("change_amount", "change", "difference", "delta", "增减额")
+# Columns a person reads, in order, with their labels; the rest (ids, links) stay hidden.
+VARIANCE_COLUMNS = {
+    "document": "文件", "subject": "科目", "subject_code": "科目编码", "amount": "本年数（万元）",
+    "change_amount": "增减额（万元）", "change_pct": "增减率（%）", "direction": "增减", "reason": "原因",
+    "line_start": "行", "agrees": "与表格一致",
+}
+EXECUTION_COLUMNS = {
+    "document": "文件", "subject": "科目", "subject_code": "科目编码", "initial_budget": "年初预算（万元）",
+    "final_amount": "决算数（万元）", "difference": "差额（万元）", "completion_pct": "完成率（%）",
+    "reason": "原因", "line_start": "行", "agrees": "与表格一致",
+}
+SENTENCE_END = re.compile(r"(?<=[。；！？!?;])|\n+")
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def loaded_documents(con: duckdb.DuckDBPyConnection) -> list[DocumentSummary]:
+    """已载入文件, by year and department, with tables and passages counted."""
+    return BudgetStore(con, None).documents()
+
+
+def documents_frame(documents: Sequence[DocumentSummary]) -> pd.DataFrame:
+    """已载入文件: one row per document with its tables and passages counted."""
+    return pd.DataFrame(
+        [
+            {"doc_id": d.doc_id, "部门": d.department, "年度": d.year, "类型": d.kind, "范围": d.scope,
+             "表格": d.n_tables, "段落": d.n_passages}
+            for d in documents
+        ],
+        columns=["doc_id", "部门", "年度", "类型", "范围", "表格", "段落"],
+    )
+
+
+def document_label(document: DocumentSummary) -> str:
+    """A short label: 轮台县人力资源和社会保障局 2024 预算."""
+    return f"{document.department} {document.year} {document.kind}"
+
+
+def example_questions(documents: Sequence[DocumentSummary]) -> list[str]:
+    """Questions that work on the loaded documents: a lookup, a reason, a concept, a comparison."""
+    questions = ["什么是三公经费？"]
+    if documents:
+        first = documents[0]
+        questions.insert(0, f"{first.department}{first.year}年三公经费一共多少？")
+        questions.append(f"{first.department}{first.year}年支出增减的主要原因是什么？")
+    if len({d.doc_id for d in documents}) > 1:
+        questions.append("各部门的三公经费分别是多少？")
+    return questions
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    row = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?", [name]
+    ).fetchone()
+    return bool(row[0])
+
+
+def variances(con: duckdb.DuckDBPyConnection, doc_id: str | None = None) -> pd.DataFrame:
+    """增减变动说明: the ``variances`` table, one document or all; empty when not loaded."""
+    return _doc_rows(con, "variances", doc_id)
+
+
+def budget_execution(con: duckdb.DuckDBPyConnection, doc_id: str | None = None) -> pd.DataFrame:
+    """预算执行 (决算 vs 预算): the ``budget_execution`` table, one document or all; empty when not loaded.
+
+    ``difference`` (差额) is added: final amount minus initial budget.
+    """
+    frame = _doc_rows(con, "budget_execution", doc_id)
+    if {"final_amount", "initial_budget"} <= set(frame.columns):
+        frame["difference"] = (frame["final_amount"] - frame["initial_budget"]).round(2)
+    return frame
+
+
+def with_document_labels(frame: pd.DataFrame, documents: Sequence[DocumentSummary]) -> pd.DataFrame:
+    """Add ``document``: the short label of each row's doc_id (轮台县人力资源和社会保障局 2024 预算)."""
+    if frame.empty or "doc_id" not in frame:
+        return frame
+    labels = {d.doc_id: document_label(d) for d in documents}
+    return frame.assign(document=frame["doc_id"].map(labels).fillna(frame["doc_id"]))
+
+
+def shown_columns(frame: pd.DataFrame, labels: dict[str, str]) -> dict[str, str]:
+    """The labelled columns present in ``frame``, in the labels' order."""
+    return {name: label for name, label in labels.items() if name in frame.columns}
+
+
+def change_column(frame: pd.DataFrame) -> str | None:
+    """The column holding the change (增减额), by name, else the first numeric column named like one."""
+    for name in CHANGE_COLUMNS:
+        if name in frame and pd.api.types.is_numeric_dtype(frame[name]):
+            return name
+    for name in frame.columns:
+        if ("change" in str(name) or "增减" in str(name)) and pd.api.types.is_numeric_dtype(frame[name]):
+            return name
+    return None
+
+
+def sort_by_change(frame: pd.DataFrame, largest_first: bool = True) -> pd.DataFrame:
+    """Rows by the size of their change (absolute value), largest first unless told otherwise."""
+    column = change_column(frame)
+    if column is None or frame.empty:
+        return frame.reset_index(drop=True)
+    order = frame[column].abs().sort_values(ascending=not largest_first, na_position="last").index
+    return frame.loc[order].reset_index(drop=True)
+
+
+def passage_at(con: duckdb.DuckDBPyConnection, doc_id: str, line: int) -> dict[str, Any] | None:
+    """The narrowest passage covering ``line`` (else the section): doc_id, section, lines, text."""
+    row = con.execute(
+        """
+        SELECT doc_id, section_path, line_start, line_end, text FROM passages
+        WHERE doc_id = ? AND line_start <= ? AND line_end >= ?
+        ORDER BY line_end - line_start LIMIT 1
+        """,
+        [doc_id, line, line],
+    ).fetchone()
+    if row is None:
+        row = con.execute(
+            """
+            SELECT doc_id, path, line_start, line_end, text FROM sections
+            WHERE doc_id = ? AND line_start <= ? AND line_end >= ?
+            ORDER BY line_end - line_start LIMIT 1
+            """,
+            [doc_id, line, line],
+        ).fetchone()
+    if row is None:
+        return None
+    return {"doc_id": row[0], "section": row[1] or "", "lines": _lines(row[2], row[3]), "text": row[4]}
+
+
+def row_passage(con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> dict[str, Any] | None:
+    """The passage a variance / execution row came from: by passage_id, else by its line."""
+    passage_id = row.get("passage_id")
+    if isinstance(passage_id, str) and passage_id:
+        found = con.execute(
+            "SELECT doc_id, section_path, line_start, line_end, text FROM passages WHERE passage_id = ?",
+            [passage_id],
+        ).fetchone()
+        if found is not None:
+            return {"doc_id": found[0], "section": found[1] or "", "lines": _lines(found[2], found[3]),
+                    "text": found[4]}
+    line = row_line(row)
+    return passage_at(con, row["doc_id"], line) if line is not None else None
+
+
+def row_line(row: dict[str, Any]) -> int | None:
+    """The source line a variance / execution row points at (line, line_start, or the first of 'lines')."""
+    for key in ("line", "line_start", "passage_line"):
+        value = row.get(key)
+        if value is not None and not pd.isna(value):
+            return int(value)
+    lines = row.get("lines")
+    if isinstance(lines, str) and NUMBER.match(lines):
+        return int(NUMBER.match(lines).group())
+    return None
+
+
+def document_tables(con: duckdb.DuckDBPyConnection, doc_id: str) -> pd.DataFrame:
+    """The tables of a document in order: table_id, number, name, kind, unit, lines, note."""
+    return con.execute(
+        """
+        SELECT table_id, number, name, kind, unit, line_start, line_end, page, note
+        FROM tables WHERE doc_id = ? ORDER BY table_id
+        """,
+        [doc_id],
+    ).df()
+
+
+def table_frames(con: duckdb.DuckDBPyConnection, doc_id: str, table_id: int) -> list[tuple[str | None, pd.DataFrame]]:
+    """A table as printed (in its own unit), one frame per panel of a side-by-side table.
+
+    Rows keep the document's order; columns are the header paths in order of
+    first appearance; a blank cell stays empty.
+    """
+    cells = con.execute(
+        """
+        SELECT row_index, row_label, panel, subject_code, column_path,
+               coalesce(original_value, value) AS amount, line
+        FROM cells WHERE doc_id = ? AND table_id = ?
+        ORDER BY row_index, line
+        """,
+        [doc_id, table_id],
+    ).df()
+    if cells.empty:
+        return []
+    frames = []
+    for panel, part in cells.groupby(cells["panel"].fillna(""), sort=False):
+        columns = list(dict.fromkeys(part["column_path"]))
+        labels = part.groupby("row_index", sort=False).agg(
+            科目编码=("subject_code", "first"), 项目=("row_label", "first"))
+        values = part.pivot_table(index="row_index", columns="column_path", values="amount",
+                                  aggfunc="first", dropna=False, sort=False)
+        frame = labels.join(values.reindex(columns=columns))
+        if frame["科目编码"].isna().all():
+            frame = frame.drop(columns="科目编码")
+        frames.append((panel or None, frame.reset_index(drop=True)))
+    return frames
+
+
+def document_sections(con: duckdb.DuckDBPyConnection, doc_id: str) -> pd.DataFrame:
+    """The sections of a document in order: path, level, title, lines, text."""
+    return con.execute(
+        """
+        SELECT section_id, path, level, title, line_start, line_end, page, text
+        FROM sections WHERE doc_id = ? ORDER BY section_id
+        """,
+        [doc_id],
+    ).df()
+
+
+ROW_LABELS = {
+    "doc_id": "文件", "department": "部门", "region": "地区", "year": "年度", "kind": "类型", "scope": "范围",
+    "table_number": "表号", "table_name": "表", "measure": "口径", "subject": "科目", "subject_code": "科目编码",
+    "subject_name": "科目名称",
+    "project_name": "项目", "item": "项目", "source": "来源", "row_label": "行名", "column_path": "列",
+    "total": "合计", "basic": "基本支出", "project": "项目支出", "personnel": "人员经费", "public": "公用经费",
+    "amount": "金额", "value": "金额", "change_amount": "增减额", "change_pct": "增减率（%）",
+    "initial_budget": "年初预算", "final_amount": "决算数", "completion_pct": "完成率（%）",
+    "direction": "增减", "reason": "原因", "line": "行号", "line_start": "起始行", "line_end": "结束行",
+}
+
+
+def row_labels(columns: Iterable[str]) -> dict[str, str]:
+    """Chinese headers for the answer's result columns that have one (the CSV keeps the SQL's names)."""
+    return {c: ROW_LABELS[c] for c in columns if c in ROW_LABELS}
+
+
+def rows_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    return pd.DataFrame(rows)
+
+
+def rows_csv(rows: list[dict[str, Any]]) -> bytes:
+    """The result rows as CSV, UTF-8 with a byte-order mark so spreadsheet programs read the Chinese."""
+    return rows_frame(rows).to_csv(index=False).encode("utf-8-sig")
+
+
+def checks_frame(checks: Iterable[NumberCheck]) -> pd.DataFrame:
+    """数字核对: value, unit, status in Chinese, the table's value when it differs, the source."""
+    return pd.DataFrame(
+        [
+            {"数值": c.value, "单位": c.unit, "核对": CHECK_LABELS.get(c.status, c.status),
+             "表中数值": c.expected, "来源": c.source}
+            for c in checks
+        ],
+        columns=["数值", "单位", "核对", "表中数值", "来源"],
+    )
+
+
+def citation_heading(citation: Citation) -> str:
+    """文件 · 章节 · 第 N 行 (and page for a PDF)."""
+    parts = [citation.title or citation.doc]
+    if citation.section:
+        parts.append(citation.section)
+    if citation.lines:
+        parts.append(f"第 {citation.lines} 行")
+    if citation.page is not None:
+        parts.append(f"第 {citation.page} 页")
+    return " · ".join(parts)
+
+
+def quoted_sentence(text: str, question: str, answer: str) -> tuple[str, str, str]:
+    """Split a passage into (before, the sentence to highlight, after).
+
+    The sentence is the one sharing most numbers with the answer, then most
+    character pairs with the question; the text is returned whole.
+    """
+    pieces = [p for p in SENTENCE_END.split(text) if p]
+    if not pieces:
+        return "", text, ""
+    numbers = set(NUMBER.findall(answer))
+    pairs = _pairs(question) | _pairs(answer)
+
+    def score(piece: str) -> tuple[int, int]:
+        return len(numbers & set(NUMBER.findall(piece))), len(pairs & _pairs(piece))
+
+    best = max(range(len(pieces)), key=lambda i: score(pieces[i]))
+    start = sum(len(p) for p in pieces[:best])
+    start = text.find(pieces[best], start)
+    end = start + len(pieces[best])
+    return text[:start], text[start:end], text[end:]
+
+
+def _pairs(text: str) -> set[str]:
+    chars = [c for c in text if not c.isspace() and not c.isdigit()]
+    return {a + b for a, b in zip(chars, chars[1:])}
+
+
+def _lines(start: int | None, end: int | None) -> str:
+    if start is None:
+        return ""
+    return str(start) if end in (None, start) else f"{start}-{end}"
+
+
+def _doc_rows(con: duckdb.DuckDBPyConnection, table: str, doc_id: str | None) -> pd.DataFrame:
+    if not table_exists(con, table):
+        logger.info("table %s is not in the database", table)
+        return pd.DataFrame()
+    if doc_id is None:
+        return con.execute(f'SELECT * FROM "{table}" ORDER BY doc_id').df()
+    return con.execute(f'SELECT * FROM "{table}" WHERE doc_id = ?', [doc_id]).df()

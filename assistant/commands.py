@@ -1,0 +1,186 @@
+"""CLI command handlers: ``run_<command>(settings, args) -> exit code``.
+
+Each handler calls one library function and prints; assistant/cli.py maps
+BudgetError to a message and exit code 1.
+"""
+from __future__ import annotations
+
+import sys
+import unicodedata
+from argparse import Namespace
+
+from index.config import Settings
+
+INGEST_LABELS = {"loaded": "已载入", "replaced": "已替换", "unchanged": "未变更"}
+
+
+def run_ingest(settings: Settings, args: Namespace) -> int:
+    """ingest PATH…: load files and folders; one line per file, then a summary. Exit 1 if any file failed."""
+    from index.ingest import ingest_paths
+
+    report = ingest_paths(args.paths, settings, progress=sys.stderr.isatty())
+    for line in _ingest_lines(report):
+        print(line)
+    return 1 if report.failed else 0
+
+
+def run_docs(settings: Settings, args: Namespace) -> int:
+    """docs: list the loaded documents, building the database from the data folder when missing."""
+    from assistant.errors import DatabaseMissingError
+    from index.ingest import ensure_database
+    from index.store import BudgetStore
+
+    report = ensure_database(settings, progress=sys.stderr.isatty())
+    if report is not None and report.entries:
+        for line in _ingest_lines(report):
+            print(line, file=sys.stderr)
+    if not settings.db_path.exists():
+        raise DatabaseMissingError(str(settings.data_dir))
+    with BudgetStore.open(settings.db_path, read_only=True) as store:
+        documents = store.documents()
+    if not documents:
+        raise DatabaseMissingError(str(settings.data_dir))
+    headers = ["doc_id", "部门", "年度", "类型", "范围", "表", "数值", "段落", "源文件"]
+    rows = [
+        [d.doc_id, d.department, str(d.year), d.kind, d.scope, str(d.n_tables), str(d.n_cells),
+         str(d.n_passages), ", ".join(d.source_files)]
+        for d in documents
+    ]
+    for line in _text_table(headers, rows):
+        print(line)
+    print(f"共 {len(documents)} 个文件")
+    return 0
+
+
+def _ingest_lines(report) -> list[str]:
+    lines = []
+    for entry in report.entries:
+        if entry.status == "failed":
+            lines.append(f"失败：{entry.detail}")
+        else:
+            lines.append(f"{INGEST_LABELS[entry.status]}：{entry.file} → {entry.detail}")
+    counts = report.counts
+    lines.append(
+        f"共 {len(report.entries)} 个文件：已载入 {counts['loaded']}，已替换 {counts['replaced']}，"
+        f"未变更 {counts['unchanged']}，失败 {counts['failed']}（用时 {report.seconds:.1f} 秒）"
+    )
+    if report.index_refreshed:
+        lines.append(f"叙述索引已更新（用时 {report.index_seconds:.1f} 秒）")
+    elif report.index_message:
+        lines.append(f"叙述索引未更新：{report.index_message}")
+    return lines
+
+
+def _text_table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    """Left-aligned columns, padded by display width (a CJK character is two columns)."""
+    widths = [max(_width(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c + " " * (w - _width(c)) for c, w in zip(cells, widths)).rstrip()
+
+    return [line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)]
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def run_ask(settings: Settings, args: Namespace) -> int:
+    """ask [QUESTION] [--json]: answer one question, or one per stdin line (one JSON line each, in order)."""
+    import json
+
+    from assistant.factory import build_assistant
+    from index.errors import BudgetError
+
+    _ensure_database(settings)
+    assistant = build_assistant(settings)
+    if args.question is not None:
+        answer = assistant.ask(args.question)
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, default=str) if args.json else _answer_text(answer))
+        return 0
+    assistant.preload()
+    failed = False
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            answer = assistant.ask(line.strip())
+        except BudgetError as exc:  # one failed question must not end the batch: report it in its place
+            failed = True
+            print(f"错误：{exc.user_message}", file=sys.stderr)
+            if args.json:
+                print(json.dumps({"question": line.strip(), "route": "none", "answer": "", "sql": None, "rows": [],
+                                  "citations": [], "checks": [], "error": exc.user_message}, ensure_ascii=False),
+                      flush=True)
+            continue
+        if args.json:
+            print(json.dumps(answer.to_dict(), ensure_ascii=False, default=str), flush=True)
+        else:
+            print(_answer_text(answer) + "\n", flush=True)
+    return 1 if failed else 0
+
+
+def run_sql(settings: Settings, args: Namespace) -> int:
+    """sql "SELECT …" [--json]: one guarded read-only SELECT; rows as a table or JSON."""
+    import json
+
+    from assistant.sql_guard import connect_guarded, run_select
+
+    _ensure_database(settings)
+    connection = connect_guarded(settings.db_path)
+    try:
+        result = run_select(connection, args.query, max_rows=settings.sql_max_rows, timeout_s=settings.sql_timeout_s)
+    finally:
+        connection.close()
+    if args.json:
+        print(json.dumps({"sql": result.sql, "columns": result.columns, "rows": result.rows,
+                          "truncated": result.truncated}, ensure_ascii=False, default=str))
+        return 0
+    cells = [["" if v is None else str(v) for v in row.values()] for row in result.rows]
+    for line in _text_table(result.columns, cells):
+        print(line)
+    more = f"（只显示前 {len(result.rows)} 行）" if result.truncated else ""
+    print(f"共 {len(result.rows)} 行{more}")
+    return 0
+
+
+def run_audit(settings: Settings, args: Namespace) -> int:
+    """audit [DOC] [--format text|csv|markdown]: the findings stored at ingest (narrative vs tables, sums)."""
+    from index.audit import read_findings, render_findings
+    from index.store import connect_read_only
+
+    _ensure_database(settings)
+    connection = connect_read_only(settings.db_path)
+    try:
+        frame = read_findings(connection, args.doc)
+    finally:
+        connection.close()
+    print(render_findings(frame, args.format), end="" if args.format != "text" else "\n")
+    return 0
+
+
+def _ensure_database(settings: Settings) -> None:
+    from assistant.errors import DatabaseMissingError
+    from index.ingest import ensure_database
+
+    report = ensure_database(settings, progress=sys.stderr.isatty())
+    if report is not None:
+        for line in _ingest_lines(report):
+            print(line, file=sys.stderr)
+    if not settings.db_path.exists():
+        raise DatabaseMissingError(str(settings.data_dir))
+
+
+def _answer_text(answer) -> str:
+    """The answer for a person: text, then SQL, citations and number checks."""
+    status = {"match": "✓ 与表格一致", "mismatch": "✗ 与表格不一致", "unverified": "? 无法核对", "computed": "= 计算"}
+    lines = [answer.answer]
+    if answer.sql:
+        lines += ["", "SQL：", answer.sql]
+    if answer.citations:
+        lines += ["", "引用："] + [f"- {c.title}｜{c.section}｜第 {c.lines} 行" for c in answer.citations]
+    if answer.checks:
+        lines += ["", "数字核对："]
+        lines += [f"- {c.value:g} {c.unit}：{status[c.status]}（{c.source}）" for c in answer.checks]
+    lines += ["", f"路由：{answer.route}（{answer.reason}）"]
+    return "\n".join(lines)

@@ -1,0 +1,507 @@
+"""Linking a narrative amount to the table cell it describes (数字与表格单元格的对应).
+
+One implementation serves the audit (ingest time, over a parsed ``Document``)
+and the answer checks (answer time, over DuckDB ``cells`` rows): build a
+``CellIndex`` with ``CellIndex.from_document`` or ``CellIndex.from_rows`` and
+call ``link_amount(index, subject_text, measure_hint, scope_hint)``.
+
+The subject is matched, in the tables of the scope in order, as
+a functional subject path (…（类）…（款）…（项）), a “三公” item, a named
+project, a total (合计 / 收支总计 / 收入预算 …), a row label, or a column
+(一般公共预算, 基本支出, 人员经费 … on the table's total row). The scope is
+what keeps rounding of different tables apart: a 决算 statement about
+财政拨款 is compared with 公开05表, never with the all-funds 公开03表.
+"""
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+from dataclasses import dataclass, replace
+from typing import Any, Iterable, Mapping, Sequence
+
+from index.model import Document, DocumentKind
+
+logger = logging.getLogger(__name__)
+
+# The cells of one document, with their table, for CellIndex.from_rows (parameter: doc_id).
+CELLS_SQL = """
+SELECT c.table_id, t.number AS table_number, t.name AS table_name, t.kind AS table_kind,
+       c.row_index, c.row_label, c.panel, c.subject_code, c.subject_level, c.subject_system,
+       c.subject_name, c.project_name, c.column_path, c.measure, c.value, c.line
+FROM cells c JOIN tables t USING (doc_id, table_id)
+WHERE c.doc_id = ?
+ORDER BY c.table_id, c.row_index
+"""
+
+SYNTHETIC_ROW = -1  # row_index of a total summed from a table's rows (表 without a 合计 row)
+# The tables a narrative without titled sub-sections (a whole 预算编制说明) may speak about, in order.
+NARRATIVE_SCOPE = ("general_expenditure", "fiscal_summary", "expenditure", "income", "summary")
+
+_SCOPES: list[tuple[str, tuple[str, ...]]] = [  # section title keyword → table kinds, in order of preference
+    ("三公", ("three_public",)),
+    ("结转结余", ("carryover", "summary")),
+    ("基本支出", ("general_basic", "general_expenditure")),
+    ("项目支出", ("general_project", "carryover")),
+    ("政府性基金", ("gov_fund",)),
+    ("国有资本", ("state_capital",)),
+    ("一般公共预算", ("general_expenditure",)),
+    ("财政拨款收", ("fiscal_summary",)),
+    ("收支", ("summary",)),
+    ("收入支出", ("summary",)),
+    ("收入", ("income", "summary")),
+    ("支出", ("expenditure",)),
+]
+_MEASURE_WORDS = [  # words naming the measure of an amount → Measure key ("prior_year": no table has it)
+    (re.compile(r"预算执行数|上年(?:预算|决算)?数"), "prior_year"),
+    (re.compile(r"年初预算"), "initial_budget"),
+    (re.compile(r"全年预算|调整预算"), "adjusted_budget"),
+    (re.compile(r"决算"), "final"),
+]
+_TOTAL_ROW = re.compile(r"^(?:本年)?(?:收入|支出)?(?:合计|总计)$")
+_NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]{1,3}\s*[、.．]|\d{1,2}\s*[.、．](?!\d)|[（(]\s*[\d一二三四五六七八九十]{1,3}\s*[)）])\s*")
+_MARKUP = re.compile(r"<[^>]+>|\*\*|\s")
+_DASH_PATH = re.compile(r"([^-—－:]+)[-—－]([^-—－]+)(?:[-—－]([^-—－]+))?科目$")
+_LEVEL_MARK = re.compile(r"\((类|款|项)\)")
+_THREE_PUBLIC_ITEMS = [  # (pattern, item key), first match wins
+    (re.compile(r"出国"), "abroad"),
+    (re.compile(r"购置及运行|购置和运行"), "vehicles"),
+    (re.compile(r"购置"), "vehicle_purchase"),
+    (re.compile(r"运行"), "vehicle_operation"),
+    (re.compile(r"接待"), "reception"),
+    (re.compile(r"三公|合计|总计"), "total"),
+]
+_TOTAL_SUBJECTS: list[tuple[re.Pattern, tuple[str, ...], str | None]] = [
+    # (subject pattern, table kinds it names the total of, measure on the total row or "grand" / None for the total)
+    (re.compile(r"收、?支总(?:预算|计)|收支预算总|收入、?支出预算总计"), ("summary", "fiscal_summary"), "grand"),
+    (re.compile(r"^(?:本年)?收入(?:预算)?(?:合计|总计)?$|^收入预算$"), ("income", "summary"), None),
+    (re.compile(r"^(?:本年)?支出(?:预算)?(?:合计|总计)?$|^支出预算$"), ("expenditure", "summary"), None),
+    (re.compile(r"一般公共预算(?:当年)?拨款(?:支出)?(?:预算)?(?:合计|规模)?$|一般公共预算(?:财政拨款)?支出$"),
+     ("general_expenditure",), None),
+    (re.compile(r"^财政拨款(?:收入|支出)(?:预算)?(?:合计|总计)?$"), ("fiscal_summary",), "grand"),
+    (re.compile(r"基本支出$"), ("general_basic",), None),
+    (re.compile(r"基本支出$"), ("general_expenditure", "expenditure"), "basic"),
+    (re.compile(r"项目支出$"), ("general_expenditure", "expenditure", "general_project"), "project"),
+    (re.compile(r"上年结转结余$|结转结余$"), ("carryover",), None),
+]
+
+
+@dataclass(frozen=True)
+class CellRef:
+    """One table cell with the table and row it sits in (a row of ``CELLS_SQL``)."""
+
+    table_id: int
+    table_number: str | None
+    table_name: str
+    table_kind: str
+    row_index: int
+    row_label: str
+    panel: str | None
+    subject_code: str | None
+    subject_level: int | None
+    subject_system: str | None
+    subject_name: str | None
+    project_name: str | None
+    column_path: str
+    measure: str | None
+    value: float | None
+    line: int | None
+
+    @property
+    def table_title(self) -> str:
+        return f"{self.table_number} {self.table_name}" if self.table_number else self.table_name
+
+    @property
+    def is_total_row(self) -> bool:
+        """合计 / 总计 / 收入总计 / 本年支出合计 (a named partial total such as 人员经费合计 is not)."""
+        return self.subject_code is None and bool(_TOTAL_ROW.match(item_name(self.row_label)))
+
+
+@dataclass(frozen=True)
+class LinkedCell:
+    """The cell a narrative amount describes, and how it was found."""
+
+    cell: CellRef
+    how: str  # "subject path", "three_public item", "project", "total", "row label", "column"
+
+    @property
+    def value(self) -> float | None:
+        return self.cell.value
+
+
+class CellIndex:
+    """The cells of one document, grouped by table and row, for linking."""
+
+    def __init__(self, cells: Iterable[CellRef], final: bool) -> None:
+        self.final = final  # a 决算 document: amounts default to the 决算数 column
+        self.tables: dict[int, dict[int, list[CellRef]]] = {}
+        for cell in cells:
+            self.tables.setdefault(cell.table_id, {}).setdefault(cell.row_index, []).append(cell)
+        self._kinds = {tid: next(iter(rows.values()))[0].table_kind for tid, rows in self.tables.items() if rows}
+
+    @classmethod
+    def from_document(cls, document: Document) -> "CellIndex":
+        cells = []
+        for table_id, table in enumerate(document.tables, start=1):
+            for row in table.rows:
+                subject = row.subject
+                for cell in row.cells:
+                    cells.append(CellRef(
+                        table_id=table_id, table_number=table.number, table_name=table.name,
+                        table_kind=table.kind.value, row_index=row.index, row_label=row.label, panel=row.panel,
+                        subject_code=subject.code if subject else None,
+                        subject_level=subject.level if subject else None,
+                        subject_system=subject.system.value if subject else None,
+                        subject_name=subject.name if subject else None,
+                        project_name=row.project, column_path=cell.column_path,
+                        measure=cell.measure.value if cell.measure else None, value=cell.value, line=cell.line,
+                    ))
+        return cls(cells, final=document.meta.kind is DocumentKind.FINAL)
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[Mapping], kind: str) -> "CellIndex":
+        """From rows of ``CELLS_SQL`` (dicts) and the document kind (预算 / 决算)."""
+        fields = CellRef.__dataclass_fields__
+        cells = [CellRef(**{name: row.get(name) for name in fields}) for row in rows]
+        return cls(cells, final=kind == DocumentKind.FINAL.value)
+
+    def table_ids(self, kinds: Sequence[str]) -> list[int]:
+        """The tables of these kinds (TableKind keys), kind by kind."""
+        return [tid for kind in kinds for tid, k in self._kinds.items() if k == kind]
+
+    def kind_of(self, table_id: int) -> str | None:
+        return self._kinds.get(table_id)
+
+    def titled(self, section_title: str) -> list[int]:
+        """Tables named like the section: §五 财政拨款支出预算情况说明 → 财政拨款支出预算表(功能科目)."""
+        core = title_core(section_title)
+        if len(core) < 4:
+            return []
+        return [tid for tid, rows in self.tables.items()
+                if rows and title_core(next(iter(rows.values()))[0].table_name) == core]
+
+    def rows(self, table_id: int) -> dict[int, list[CellRef]]:
+        return self.tables.get(table_id, {})
+
+    def total_row(self, table_id: int, panel: str | None = None, grand: bool = False) -> list[CellRef] | None:
+        """The table's 合计 row (of ``panel``; the 总计 row first when ``grand``).
+
+        Without any, a row summed from the rows (a 明细表 of items only).
+        """
+        rows = [cells for cells in self.rows(table_id).values()
+                if cells[0].is_total_row and (panel is None or cells[0].panel == panel)]
+        if rows:
+            first = "总计" if grand else "合计"
+            return min(rows, key=lambda cells: (0 if first in cells[0].row_label else 1, cells[0].row_index))
+        return self._summed_row(table_id) if panel is None else None
+
+    def _summed_row(self, table_id: int) -> list[CellRef] | None:
+        """For a list of items without a total row (上年结转结余明细): each column summed."""
+        rows = list(self.rows(table_id).values())
+        if not rows or rows[0][0].table_kind != "carryover" or any(r[0].subject_code for r in rows):
+            return None
+        sums: dict[str, CellRef] = {}
+        for cells in rows:
+            for cell in cells:
+                base = sums.get(cell.column_path)
+                value = cell.value if base is None else _add(base.value, cell.value)
+                template = base or cell
+                sums[cell.column_path] = replace(template, row_index=SYNTHETIC_ROW, row_label="（各行合计）",
+                                                 project_name=None, value=value, line=None)
+        return list(sums.values())
+
+
+def load_cell_index(connection: Any, doc_id: str) -> CellIndex:
+    """The cells of one loaded document, read from DuckDB (answer time); any DB-API connection will do."""
+    kind = connection.execute("SELECT kind FROM documents WHERE doc_id = ?", [doc_id]).fetchone()
+    cursor = connection.execute(CELLS_SQL, [doc_id])
+    names = [column[0] for column in cursor.description]
+    rows = [dict(zip(names, row)) for row in cursor.fetchall()]
+    return CellIndex.from_rows(rows, kind=kind[0] if kind else DocumentKind.BUDGET.value)
+
+
+def scope_for_section(title: str) -> tuple[str, ...]:
+    """Table kinds a narrative section speaks about, from its title (§五 一般公共预算当年拨款 → 表5 …)."""
+    text = normalize(title)
+    for keyword, kinds in _SCOPES:
+        if keyword in text:
+            return kinds
+    return ()
+
+
+def title_core(title: str) -> str:
+    """A section or table title without numbering, year, 情况说明 / 表 and a bracketed tail."""
+    text = _NUMBERING.sub("", normalize(title))
+    text = re.sub(r"^关于|\d{4}年度?", "", text)
+    text = re.sub(r"\([^()]*\)$", "", text)
+    return re.sub(r"(?:的)?(?:总体)?(?:情况)?(?:说明|表)$", "", text)
+
+
+def measure_from_words(text: str) -> str | None:
+    """年初预算 → initial_budget, 全年预算 → adjusted_budget, 决算 → final; None when the text names none."""
+    for pattern, measure in _MEASURE_WORDS:
+        if pattern.search(text):
+            return measure
+    return None
+
+
+def link_amount(
+    candidates: CellIndex,
+    subject_text: str,
+    measure_hint: str | None = None,
+    scope_hint: str | Sequence[str] | None = None,
+) -> LinkedCell | None:
+    """The cell that ``subject_text`` (the words before an amount) names, or None.
+
+    ``measure_hint`` is a Measure key (total, basic, final, adjusted_budget …);
+    ``scope_hint`` a section title or table kind keys, tried in order (all
+    tables when None).
+    """
+    subject = normalize(subject_text)
+    if not subject:
+        return None
+    if isinstance(scope_hint, str):
+        kinds = scope_for_section(scope_hint) or (scope_hint,)
+        titled = candidates.titled(scope_hint)
+    else:
+        kinds, titled = tuple(scope_hint or ()), []
+    table_ids = candidates.table_ids(kinds) if kinds else list(candidates.tables)
+    table_ids = titled + [t for t in table_ids if t not in titled]
+    for table_id in table_ids:
+        for resolver in (_by_subject_path, _by_three_public, _by_project, _by_total, _by_label, _by_column):
+            found = resolver(candidates, table_id, subject, measure_hint)
+            if found is not None:
+                logger.debug("linked %r to %s row %s (%s)", subject, found.cell.table_title,
+                             found.cell.row_label, found.how)
+                return found
+    return None
+
+
+def normalize(text: str) -> str:
+    """No spaces or markup, half-width brackets and colon."""
+    text = _MARKUP.sub("", text or "")
+    return text.replace("（", "(").replace("）", ")").replace("：", ":").replace("“", "").replace("”", "")
+
+
+def item_name(label: str) -> str:
+    """A row label or subject as an item name: numbering, 其中, trailing 资金 / 拨款 removed."""
+    name = normalize(label)
+    name = _NUMBERING.sub("", name)
+    name = re.sub(r"^(?:其中|包括)[:，,]?", "", name)
+    name = re.sub(r"^\d{1,2}[.、．]", "", name)
+    for suffix in ("资金", "拨款"):
+        if name.endswith(suffix) and len(name) - len(suffix) >= 4:
+            name = name[: -len(suffix)]
+    return name
+
+
+def pick_cell(cells: Sequence[CellRef], measure_hint: str | None, final: bool) -> CellRef | None:
+    """The cell of a row for the measure asked, else the row's total (决算数 in a 决算 document)."""
+    if measure_hint:
+        hinted = [c for c in cells if c.measure == measure_hint]
+        if hinted:
+            return hinted[0]
+        if measure_hint not in ("final", "total"):
+            return None
+    order = ("total", "fiscal", "general_budget", "final")
+    if final:
+        order = ("final", *order[:-1])
+    for measure in order:
+        for cell in cells:
+            if cell.measure == measure:
+                return cell
+    return cells[0] if cells else None
+
+
+def format_amount(value: float) -> str:
+    """2140.09, 10, 0.5: two decimals at most, no trailing zeros."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def where(cell: CellRef) -> str:
+    """表5 一般公共预算支出情况表“行政运行”合计: the table, row and column of a cell."""
+    return f"{cell.table_title}“{cell.project_name or cell.row_label}”{cell.column_path.split('/')[-1]}"
+
+
+def first_total(row: Sequence[CellRef]) -> CellRef | None:
+    """The row's total cell (合计, else 决算数, else 财政拨款小计), else its first."""
+    for measure in ("total", "final", "fiscal"):
+        for cell in row:
+            if cell.measure == measure:
+                return cell
+    return row[0] if row else None
+
+
+def _add(a: float | None, b: float | None) -> float | None:
+    if a is None:
+        return b
+    return a if b is None else round(a + b, 6)
+
+
+def _linked(candidates: CellIndex, cells: Sequence[CellRef], measure: str | None, how: str) -> LinkedCell | None:
+    cell = pick_cell(cells, measure, candidates.final)
+    return LinkedCell(cell, how) if cell is not None else None
+
+
+def subject_path(subject: str) -> list[tuple[int, str]]:
+    """[(1, "社会保障和就业支出"), (2, "就业补助"), (3, "社会保险补贴")] from "…（类）…（款）…（项）"
+    (a level may be left out) or from "“类-款-项”科目"."""
+    text = normalize(subject)
+    parts = _LEVEL_MARK.split(text)  # name, level, name, level, …, tail
+    path = []
+    for name, level in zip(parts[0::2], parts[1::2]):
+        name = item_name(re.sub(r"^.*:", "", name))
+        if name:
+            path.append(({"类": 1, "款": 2, "项": 3}[level], name))
+    dashed = _DASH_PATH.search(text) if not path else None
+    if dashed:
+        path = [(level, item_name(dashed[level])) for level in (1, 2, 3) if dashed[level]]
+    return path
+
+
+def _by_subject_path(candidates: CellIndex, table_id: int, subject: str, measure: str | None) -> LinkedCell | None:
+    """…（类）…（款）…（项）: walk 类 → 款 → 项 by name under the row found one step up."""
+    path = subject_path(subject)
+    if not path:
+        return None
+    rows = [cells for cells in candidates.rows(table_id).values()
+            if cells[0].subject_system == "functional" and cells[0].project_name is None]
+    parent = ""
+    found: list[CellRef] | None = None
+    for level, name in path:
+        named = [r for r in rows if r[0].subject_level == level and _subject_name(r[0]) in (name, name + "支出")]
+        under = [r for r in named if (r[0].subject_code or "").startswith(parent)]
+        if len({r[0].subject_code for r in under}) != 1:
+            return None
+        found = under[0]
+        parent = found[0].subject_code or ""
+    return _linked(candidates, found, measure, "subject path") if found else None
+
+
+def _subject_name(cell: CellRef) -> str:
+    return item_name(cell.subject_name or cell.row_label)
+
+
+def three_public_item(text: str) -> str | None:
+    """The “三公” item a label or subject names: total, abroad, vehicles, vehicle_purchase, …
+
+    None for what such a table may add: 机关运行经费, 会议费, 培训费.
+    """
+    text = normalize(text)
+    if re.search(r"机关运行|会议费|培训费", text):
+        return None
+    for pattern, key in _THREE_PUBLIC_ITEMS:
+        if pattern.search(text):
+            return key
+    return None
+
+
+def _by_three_public(candidates: CellIndex, table_id: int, subject: str, measure: str | None) -> LinkedCell | None:
+    rows = candidates.rows(table_id)
+    if not rows or next(iter(rows.values()))[0].table_kind != "three_public":
+        return None
+    if re.search(r"外宾|国内公务接待|其他国内", subject):
+        return None  # 接待 sub-items the table does not carry
+    key = three_public_item(subject)
+    if key is None:
+        return None
+    matching = [cells for cells in rows.values() if three_public_item(cells[0].row_label) == key]
+    matching.sort(key=lambda cells: 0 if "三公" in cells[0].row_label else 1)  # “三公”经费 before a wider 合计
+    return _linked(candidates, matching[0], measure, "three_public item") if matching else None
+
+
+def _by_project(candidates: CellIndex, table_id: int, subject: str, measure: str | None) -> LinkedCell | None:
+    """A named project (项目名称 / 结转项目): the most similar project name, if similar enough."""
+    name = _project_key(subject)
+    if len(name) < 6:
+        return None
+    best, best_ratio = None, 0.0
+    for cells in candidates.rows(table_id).values():
+        project = cells[0].project_name
+        if not project:
+            continue
+        key = _project_key(project)
+        ratio = 1.0 if (name in key or key in name) else difflib.SequenceMatcher(None, name, key).ratio()
+        if ratio > best_ratio:
+            best, best_ratio = cells, ratio
+    if best is None or best_ratio < 0.8:
+        return None
+    same = [cells for cells in candidates.rows(table_id).values() if cells[0].project_name == best[0].project_name]
+    if len(same) > 1:  # one project under several subjects: its amount is the sum of its rows
+        parts = [pick_cell(cells, measure, candidates.final) for cells in same]
+        first = parts[0]
+        value = sum(c.value or 0.0 for c in parts if c is not None)
+        total = replace(first, row_index=SYNTHETIC_ROW, row_label=f"{first.project_name}（{len(same)} 行合计）",
+                        subject_code=None, subject_level=None, subject_name=None, value=round(value, 6))
+        return LinkedCell(total, "project")
+    return _linked(candidates, best, measure, "project")
+
+
+def _project_key(text: str) -> str:
+    text = normalize(text)
+    text = re.sub(r"^.*?项目名称:", "", text)
+    text = _NUMBERING.sub("", text)
+    text = re.sub(r"^[^:]{1,8}:", "", text)  # "人社局:" unit prefix
+    text = re.sub(r"(?:项目)?(?:预算安排规模)?:?$", "", text)
+    return text.replace("〔", "[").replace("〕", "]").replace("【", "[").replace("】", "]")
+
+
+def _by_total(candidates: CellIndex, table_id: int, subject: str, measure: str | None) -> LinkedCell | None:
+    """收支总计 / 收入预算 / 支出合计 / 一般公共预算拨款合计 / 基本支出 … on the table's total row."""
+    kind = candidates.kind_of(table_id)
+    name = item_name(subject)
+    for pattern, kinds, total_measure in _TOTAL_SUBJECTS:
+        if kind not in kinds or not pattern.search(name):
+            continue
+        if total_measure in (None, "grand") and kind != "fiscal_summary" and _names_other_item(name, pattern):
+            continue
+        row = candidates.total_row(table_id, grand=total_measure == "grand")
+        if row is None:
+            continue
+        if total_measure not in (None, "grand"):
+            hinted = [c for c in row if c.measure == total_measure]
+            if hinted:
+                return LinkedCell(hinted[0], "total")
+            continue
+        found = _linked(candidates, row, measure, "total")
+        if found is not None:
+            return found
+    return None
+
+
+def _names_other_item(name: str, pattern: re.Pattern) -> bool:
+    """"财政拨款收支总预算" names the 财政拨款 table's total, not the all-funds one."""
+    match = pattern.search(name)
+    head = name[: match.start()] if match else ""
+    return "财政拨款" in head and "一般公共预算" not in name
+
+
+def _by_label(candidates: CellIndex, table_id: int, subject: str, measure: str | None) -> LinkedCell | None:
+    """A row whose label (or subject name) is the subject: 一般公共预算, 教育支出, 上年结转结余 …"""
+    name = item_name(subject)
+    for cells in candidates.rows(table_id).values():
+        first = cells[0]
+        labels = {item_name(first.row_label), re.sub(r"合计$", "", item_name(first.row_label))}
+        if first.subject_name:
+            labels.add(item_name(first.subject_name))
+        if first.subject_level not in (None, 1):
+            continue  # a bare name means the 类; deeper rows need the (类)(款)(项) path
+        if name in labels:
+            return _linked(candidates, cells, measure, "row label")
+    return None
+
+
+def _by_column(candidates: CellIndex, table_id: int, subject: str, measure: str | None) -> LinkedCell | None:
+    """A column named by the subject (一般公共预算, 财政拨款结转, 人员经费 …), on the total row."""
+    name = item_name(subject)
+    row = candidates.total_row(table_id)
+    if not row:
+        return None
+    for cell in row:
+        parts = [item_name(p) for p in cell.column_path.split("/")]
+        leaf = parts[-1]
+        if leaf in ("合计", "小计") and len(parts) > 1:
+            leaf = parts[-2]
+        if name == leaf or name == leaf + "收入" or leaf == name + "收入":
+            return LinkedCell(cell, "column")
+    return None

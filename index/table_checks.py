@@ -1,0 +1,257 @@
+"""Internal table checks (表内 / 表间核对): the tables' own sums, as audit findings.
+
+- parent_sum: a subject row equals the sum of its children (类 = Σ款, 款 = Σ项, 合计 = Σ类),
+  and the “三公” 合计 the sum of its items;
+- total_split: 合计 = 基本支出 + 项目支出 (人员经费 + 公用经费; 表7's economic columns);
+- cross_table: the same total printed in two tables has one value.
+
+A sum of n ≥ 2 rounded cells may miss its rounded total by up to (n + 1) × 0.005 (尾差); one
+part must equal its total exactly. Only a larger difference is a finding; only failed checks
+are returned.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from typing import Sequence
+
+from index.linking import CellIndex, CellRef, first_total, format_amount, item_name, three_public_item, where
+
+logger = logging.getLogger(__name__)
+
+_SPLIT_KINDS = {"expenditure", "general_expenditure", "general_basic", "general_project", "gov_fund", "state_capital"}
+_SPLIT_MEASURES = {"basic", "project", "personnel", "public"}
+_CROSS_TOLERANCE = 0.0101  # two tables may round the same 元 amount to 万元 one cent apart (尾差)
+
+
+def check_tables(index: CellIndex, final: bool) -> list[dict]:
+    """Failed internal checks, as Finding fields: parent = Σ children, 合计 = 基本 + 项目, one value per total."""
+    checks: list[dict] = []
+    for table_id, rows in index.tables.items():
+        kind = next(iter(rows.values()))[0].table_kind
+        if kind == "three_public":
+            checks += _three_public_sums(rows)
+        elif kind not in ("summary", "fiscal_summary", "carryover") and not kind.startswith("performance"):
+            checks += _parent_sums(rows)
+        if kind in _SPLIT_KINDS:
+            checks += _total_splits(rows)
+    checks += _cross_tables(index, final)
+    logger.debug("%d internal checks failed", len(checks))
+    return checks
+
+
+def rounding_tolerance(n_parts: int) -> float:
+    """How far Σ of n rounded (0.01) parts may be from their rounded total: none for one part."""
+    return 0.0001 if n_parts <= 1 else 0.005 * (n_parts + 1) + 0.0001
+
+
+def _check(kind: str, left: CellRef, right: CellRef, right_value: float, left_text: str, right_text: str,
+           tolerance: float, parts: Sequence[CellRef] = ()) -> dict | None:
+    """A failed check as Finding fields (left: the cell checked; right: what it should equal), or None."""
+    difference = round((left.value or 0.0) - right_value, 4)
+    if abs(difference) <= tolerance:
+        return None
+    lines = [c.line for c in (left, right, *parts) if c.line]
+    return dict(kind=kind, status="mismatch", statement=left_text, line_start=min(lines, default=None),
+                line_end=max(lines, default=None), section=left.table_title, stated_value=left.value,
+                unit="万元", table_id=right.table_id, table_number=right.table_number, table_name=right.table_name,
+                row_label=right.row_label, column_path=right.column_path, table_value=round(right_value, 4),
+                difference=difference, message=f"{left_text} ≠ {right_text}（差 {difference:+.2f}）")
+
+
+def _describe(cell: CellRef, value: float | None = None) -> str:
+    shown = cell.value if value is None else value
+    return f"{where(cell)}（第 {cell.line} 行）{format_amount(0.0 if shown is None else shown)}"
+
+
+def _parent_sums(rows: dict[int, list[CellRef]]) -> list[dict]:
+    """A subject row (or the total row) equals the sum of its children, column by column."""
+    found = []
+    subject_rows = [cells for cells in rows.values() if cells[0].subject_code]
+    for cells in rows.values():
+        first = cells[0]
+        if first.subject_code:
+            children = [r for r in subject_rows if _parent_code(r[0]) == first.subject_code
+                        and r[0].subject_system == first.subject_system and r[0].panel == first.panel]
+        elif first.is_total_row or (first.panel and _is_named_total(first.row_label)):
+            children = [r for r in subject_rows if r[0].subject_level == 1 and r[0].panel == first.panel]
+        else:
+            continue
+        children = _one_row_per_code(children)
+        if not children:
+            continue
+        for cell in cells:
+            cells_in = [c for r in children for c in r if c.column_path == cell.column_path
+                        and c.measure == cell.measure]
+            parts = [c.value for c in cells_in]
+            if cell.value is None and not any(parts):
+                continue
+            total = round(sum(v for v in parts if v is not None), 4)
+            names = "、".join(r[0].subject_code or r[0].row_label for r in children[:6])
+            more = "…" if len(children) > 6 else ""
+            tolerance = rounding_tolerance(sum(v is not None for v in parts))
+            check = _check("parent_sum", cell, cell, total, _describe(cell),
+                           f"下级科目（{names}{more}）之和 {format_amount(total)}", tolerance, cells_in)
+            if check:
+                found.append(check)
+    return found
+
+
+def _is_named_total(label: str) -> bool:
+    """A panel's own total row: 人员经费合计 / 公用经费合计."""
+    return bool(re.search(r"合计$", re.sub(r"\s", "", label)))
+
+
+def _parent_code(cell: CellRef) -> str | None:
+    code, level = cell.subject_code, cell.subject_level
+    if not code or not level or level == 1:
+        return None
+    return code[: 3 if level == 2 else 5]
+
+
+def _one_row_per_code(children: list[list[CellRef]]) -> list[list[CellRef]]:
+    """A subject printed once as a row and again per project counts once (its own row)."""
+    by_code: dict[str, list[list[CellRef]]] = {}
+    for row in children:
+        by_code.setdefault(row[0].subject_code or "", []).append(row)
+    kept = []
+    for rows in by_code.values():
+        plain = [r for r in rows if r[0].project_name is None]
+        kept += plain[:1] if plain else rows
+    return kept
+
+
+def _total_splits(rows: dict[int, list[CellRef]]) -> list[dict]:
+    """合计 = 基本支出 + 项目支出 (人员经费 + 公用经费; the economic columns of 表7) on every row."""
+    found = []
+    for cells in rows.values():
+        totals = [c for c in cells if c.measure == "total" and c.value is not None]
+        if not totals:
+            continue
+        total = totals[0]
+        kind = total.table_kind
+        parts = [c for c in cells if c.column_path != total.column_path and (
+            c.measure in _SPLIT_MEASURES or (c.measure == "other" and kind in ("expenditure", "general_project")))]
+        parts = [c for c in parts if not (c.measure == "basic" and any(p.measure in ("personnel", "public")
+                                                                      and p.column_path.startswith(c.column_path)
+                                                                      for p in parts))]
+        if not any(c.value is not None for c in parts):
+            continue
+        value = round(sum(c.value or 0.0 for c in parts), 4)
+        names = " + ".join(c.column_path.split("/")[-1] for c in parts)
+        check = _check("total_split", total, parts[0], value, _describe(total), f"{names} = {format_amount(value)}",
+                       rounding_tolerance(sum(c.value is not None for c in parts)))
+        if check:
+            found.append(check)
+    return found
+
+
+def _three_public_sums(rows: dict[int, list[CellRef]]) -> list[dict]:
+    """“三公”合计 = 出国 + 接待 + 公务用车小计; 公务用车小计 = 购置 + 运行."""
+    items: dict[str | None, list[CellRef]] = {}
+    for cells in rows.values():
+        key = three_public_item(cells[0].row_label)
+        if key not in items or "三公" in cells[0].row_label:  # “三公”经费 over a 合计 that adds 会议费 / 培训费
+            items[key] = cells
+    found = []
+    for whole, parts in (("total", ("abroad", "reception", "vehicles")), ("vehicles", ("vehicle_purchase",
+                                                                                       "vehicle_operation"))):
+        if whole not in items or not all(p in items for p in parts):
+            continue
+        for cell in items[whole]:
+            values = [c.value for p in parts for c in items[p] if c.measure == cell.measure]
+            if cell.value is None and not any(values):
+                continue
+            total = round(sum(v or 0.0 for v in values), 4)
+            check = _check("parent_sum", cell, cell, total, _describe(cell), f"分项之和 {format_amount(total)}",
+                           rounding_tolerance(sum(v is not None for v in values)))
+            if check:
+                found.append(check)
+    return found
+
+
+def _cross_tables(index: CellIndex, final: bool) -> list[dict]:
+    """The same total printed in two tables has one value."""
+    pairs = [  # (table kind A, its measures, table kind B, its measures), compared subject by subject
+        ("expenditure", ("total",), "summary", ("total",)),
+        ("general_expenditure", ("total",), "fiscal_summary", ("general_budget", "total", "fiscal")),
+    ]
+    if not final:
+        pairs.append(("income", ("total",), "expenditure", ("total",)))
+    found = []
+    for kind_a, measures_a, kind_b, measures_b in pairs:
+        for table_a in index.table_ids([kind_a]):
+            for table_b in index.table_ids([kind_b]):
+                found += _cross_subjects(index, table_a, measures_a, table_b, measures_b)
+    found += _cross_totals(index)
+    return found
+
+
+def _subject_cells(index: CellIndex, table_id: int, measures: tuple[str, ...]) -> dict[str, CellRef]:
+    """Functional subject → its cell (a summary table's rows are matched by their 类 name when uncoded)."""
+    cells: dict[str, CellRef] = {}
+    for row in index.rows(table_id).values():
+        first = row[0]
+        if first.project_name is not None or first.panel not in (None, "支出"):
+            continue
+        key = first.subject_code if first.subject_system == "functional" else None
+        if key is None and first.panel == "支出" and not first.is_total_row:
+            key = "name:" + item_name(first.row_label)
+        if key is None:
+            continue
+        for measure in measures:
+            cell = next((c for c in row if c.measure == measure), None)
+            if cell is not None:
+                cells.setdefault(key, cell)
+                if first.subject_code and first.subject_level == 1:
+                    cells.setdefault("name:" + item_name(first.subject_name or first.row_label), cell)
+                break
+    return cells
+
+
+def _cross_subjects(index: CellIndex, table_a: int, measures_a: tuple[str, ...], table_b: int,
+                    measures_b: tuple[str, ...]) -> list[dict]:
+    a = _subject_cells(index, table_a, measures_a)
+    b = _subject_cells(index, table_b, measures_b)
+    found, seen = [], set()
+    for key, left in a.items():
+        right = b.get(key)
+        if right is None or (left.table_id, left.row_index) in seen:
+            continue
+        seen.add((left.table_id, left.row_index))
+        check = _check("cross_table", left, right, right.value or 0.0, _describe(left),
+                       _describe(right), _CROSS_TOLERANCE)
+        if check:
+            found.append(check)
+    return found
+
+
+def _cross_totals(index: CellIndex) -> list[dict]:
+    """收入总计 = 支出总计 (表1, 表4); 表6 合计 = 表5 基本支出; 表7 合计 = 表5 项目支出."""
+    found = []
+    for table_id in index.table_ids(["summary", "fiscal_summary"]):
+        income = index.total_row(table_id, "收入", grand=True)
+        spending = index.total_row(table_id, "支出", grand=True)
+        if income and spending:
+            left, right = first_total(income), first_total(spending)
+            if left is not None and right is not None and right.value is not None:
+                check = _check("cross_table", left, right, right.value, _describe(left),
+                               _describe(right), _CROSS_TOLERANCE)
+                if check:
+                    found.append(check)
+    for table_e in index.table_ids(["general_expenditure"]):
+        row_e = index.total_row(table_e)
+        if not row_e:
+            continue
+        for kind, measure in (("general_basic", "basic"), ("general_project", "project")):
+            right = next((c for c in row_e if c.measure == measure), None)
+            for table_id in index.table_ids([kind]):
+                row = index.total_row(table_id)
+                left = first_total(row) if row else None
+                if left is None or right is None or right.value is None:
+                    continue
+                check = _check("cross_table", left, right, right.value, _describe(left),
+                               _describe(right), _CROSS_TOLERANCE)
+                if check:
+                    found.append(check)
+    return found
