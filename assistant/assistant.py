@@ -5,7 +5,7 @@ import logging
 import time
 
 from assistant.answer import Answer
-from assistant.checks import CellIndex, check_figures, check_text
+from assistant.checks import CellIndex, NarrativeLinks, QuotedRange, check_figures, check_text
 from assistant.compose import citations, compose
 from assistant.router import Router
 from assistant.understanding import Catalog, parse_question
@@ -16,10 +16,11 @@ logger = logging.getLogger(__name__)
 class Assistant:
     """Parses a question, routes it to the engines, writes the answer and checks its numbers."""
 
-    def __init__(self, catalog: Catalog, router: Router, cells: CellIndex) -> None:
+    def __init__(self, catalog: Catalog, router: Router, cells: CellIndex, links: NarrativeLinks) -> None:
         self.catalog = catalog
         self.router = router
         self.cells = cells
+        self.links = links
 
     def preload(self) -> None:
         """Start loading the narrative index in the background (a warm process answers passages sooner)."""
@@ -34,10 +35,11 @@ class Assistant:
         routed = self.router.route(parsed)
         text = compose(parsed, routed, self.catalog)
         outcome = routed.sql
-        checks = check_figures(outcome.figures, self.cells) if outcome else []
+        checks = check_figures(outcome.figures, self.cells, self.links) if outcome else []
         if routed.selection.route != "none":
             doc_ids = list(dict.fromkeys([h.passage.doc_id for h in routed.hits] + parsed.doc_ids))
-            checks += check_text(text, doc_ids, self.cells, checks)
+            quoted = [QuotedRange(h.passage.doc_id, h.passage.line_start, h.passage.line_end) for h in routed.hits]
+            checks += check_text(text, doc_ids, quoted, self.cells, self.links, checks)
         answer = Answer(
             question=question, route=routed.selection.route, answer=text,
             sql=outcome.sql if outcome and outcome.sql else None, rows=outcome.rows if outcome else [],

@@ -1,15 +1,20 @@
 """Number checks (数字核对): every number an answer states, compared with the table cells.
 
-``match``: a cell of the same document holds the value; ``mismatch``: the
-number is tied to a table row that says otherwise (``expected``);
-``computed``: derived by the formula in ``source``; ``unverified``: no cell to
-compare with (e.g. a 上年 figure quoted from the narrative).
+``match``: the table cell it describes holds the value; ``mismatch``: that
+cell says otherwise (``expected``); ``computed``: derived by the formula in
+``source``; ``unverified``: no cell to compare with (e.g. a 上年 figure).
+
+A number quoted from a passage is checked through the audit's link for that
+sentence (``audit_findings``, made at ingest by ``index.audit`` with
+``index.linking``): one linking implementation for audit and answers. A number
+the audit did not link falls back to a value lookup in the document's cells.
 """
 from __future__ import annotations
 
 import logging
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 
 import duckdb
 
@@ -48,11 +53,62 @@ class CellIndex:
         return None
 
 
-def check_figures(figures: list[Figure], cells: CellIndex) -> list[NumberCheck]:
+@dataclass(frozen=True)
+class QuotedRange:
+    """Lines of a cited passage: numbers quoted from them are checked by the audit's links."""
+
+    doc_id: str
+    line_start: int
+    line_end: int
+
+
+@dataclass(frozen=True)
+class _Link:
+    line: int
+    value: float
+    unit: str
+    status: str
+    source: str
+    table_value: float | None
+
+
+class NarrativeLinks:
+    """The audit's narrative findings (文表核对, 比率复算) per document, loaded once."""
+
+    def __init__(self, links: dict[str, list[_Link]]) -> None:
+        self.links = links
+
+    @classmethod
+    def load(cls, connection: duckdb.DuckDBPyConnection) -> "NarrativeLinks":
+        links: dict[str, list[_Link]] = defaultdict(list)
+        rows = connection.execute(
+            "SELECT doc_id, line_start, stated_value, unit, status, message, table_value FROM audit_findings "
+            "WHERE kind IN ('narrative_vs_table', 'recomputed_ratio') AND stated_value IS NOT NULL "
+            "ORDER BY doc_id, seq").fetchall()
+        for doc_id, line, value, unit, status, message, table_value in rows:
+            links[doc_id].append(_Link(line, value, unit, status, message, table_value))
+        return cls(dict(links))
+
+    def find(self, value: float, unit: str, quoted: list[QuotedRange]) -> _Link | None:
+        for where in quoted:
+            for link in self.links.get(where.doc_id, []):
+                if (where.line_start <= link.line <= where.line_end and link.unit == unit
+                        and abs(link.value - value) < TOLERANCE):
+                    return link
+        return None
+
+
+def check_figures(figures: list[Figure], cells: CellIndex, links: NarrativeLinks) -> list[NumberCheck]:
     """Checks of the numbers the engines produced (their provenance is known)."""
     checks = []
     for figure in figures:
-        if figure.formula:
+        link = None
+        if figure.line is not None and figure.expected is None:
+            link = links.find(figure.value, figure.unit, [QuotedRange(figure.doc.doc_id, figure.line, figure.line)])
+        if link is not None and link.status in ("match", "mismatch"):
+            expected = link.table_value if link.status == "mismatch" else None
+            checks.append(NumberCheck(figure.value, figure.unit, link.status, link.source, expected=expected))
+        elif figure.formula:
             checks.append(NumberCheck(figure.value, figure.unit, "computed", figure.formula))
         elif figure.expected is not None:
             checks.append(NumberCheck(figure.value, figure.unit, "mismatch",
@@ -65,7 +121,8 @@ def check_figures(figures: list[Figure], cells: CellIndex) -> list[NumberCheck]:
     return checks
 
 
-def check_text(text: str, doc_ids: list[str], cells: CellIndex, known: list[NumberCheck]) -> list[NumberCheck]:
+def check_text(text: str, doc_ids: list[str], quoted: list[QuotedRange], cells: CellIndex,
+               links: NarrativeLinks, known: list[NumberCheck]) -> list[NumberCheck]:
     """Checks of the numbers in ``text`` that ``known`` does not cover (numbers quoted from passages)."""
     covered = {(round(c.value, 2), c.unit) for c in known}
     checks = []
@@ -74,12 +131,21 @@ def check_text(text: str, doc_ids: list[str], cells: CellIndex, known: list[Numb
         if (round(value, 2), unit) in covered:
             continue
         covered.add((round(value, 2), unit))
-        source = cells.find(value, doc_ids) if unit == "万元" else None
-        if source:
-            checks.append(NumberCheck(value, unit, "match", source))
-        else:
-            checks.append(NumberCheck(value, unit, "unverified", "引自说明，表中无对应单元格"))
+        checks.append(_check_quoted(value, unit, doc_ids, quoted, cells, links))
     return checks
+
+
+def _check_quoted(value: float, unit: str, doc_ids: list[str], quoted: list[QuotedRange], cells: CellIndex,
+                  links: NarrativeLinks) -> NumberCheck:
+    link = links.find(value, unit, quoted)
+    if link is not None and link.status == "match":
+        return NumberCheck(value, unit, "match", link.source)
+    if link is not None and link.status == "mismatch":
+        return NumberCheck(value, unit, "mismatch", link.source, expected=link.table_value)
+    source = cells.find(value, doc_ids) if unit == "万元" else None
+    if source:
+        return NumberCheck(value, unit, "match", f"同值单元格：{source}")
+    return NumberCheck(value, unit, "unverified", "引自说明，表中无对应单元格")
 
 
 def numbers_with_units(text: str) -> list[tuple[float, str]]:

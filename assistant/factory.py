@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 from assistant.assistant import Assistant
-from assistant.checks import CellIndex
+from assistant.checks import CellIndex, NarrativeLinks
 from assistant.errors import DatabaseMissingError
 from assistant.passage_engine import PassageEngine
 from assistant.router import Router, RuleSelector
@@ -33,4 +33,4 @@ def build_assistant(settings: Settings) -> Assistant:
     passage_engine = PassageEngine(connection=connection, catalog=catalog, load_retriever=load_retriever,
                                    top_k=settings.retrieve_top_k)
     router = Router(RuleSelector(), sql_engine, passage_engine)
-    return Assistant(catalog, router, CellIndex.load(connection))
+    return Assistant(catalog, router, CellIndex.load(connection), NarrativeLinks.load(connection))

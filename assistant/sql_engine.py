@@ -51,6 +51,7 @@ class Figure:
     source: str = ""  # "表3 单位支出总体情况表 第 207 行"
     formula: str = ""  # set for a computed number: "4876.08 ÷ 6459.22 = 75.49%"
     expected: float | None = None  # the table's value when a quoted number differs from it
+    line: int | None = None  # the narrative line a quoted number comes from
 
 
 @dataclass
@@ -244,14 +245,14 @@ class SqlEngine:
             seen.add(key)
             doc = self._doc(row["doc_id"])
             subject = _leaf(row["subject"])
-            where = f"说明第 {row['line_start']} 行"
+            where = {"source": f"说明第 {row['line_start']} 行", "line": row["line_start"]}
             linked = row.get("linked_value")
             if execution:
-                outcome.figures.append(Figure(doc, f"{subject}年初预算数", row["initial_budget"], source=where))
-                outcome.figures.append(Figure(doc, f"{subject}决算数", row["final_amount"], source=where,
+                outcome.figures.append(Figure(doc, f"{subject}年初预算数", row["initial_budget"], **where))
+                outcome.figures.append(Figure(doc, f"{subject}决算数", row["final_amount"], **where,
                                               expected=_differs(row["final_amount"], linked)))
                 if row["completion_pct"] is not None:
-                    outcome.figures.append(Figure(doc, "完成年初预算的", row["completion_pct"], "%", source=where))
+                    outcome.figures.append(Figure(doc, "完成年初预算的", row["completion_pct"], "%", **where))
                 gap = row["final_amount"] - row["initial_budget"]
                 outcome.figures.append(Figure(doc, "决算数比年初预算数" + ("多" if gap >= 0 else "少"), round(abs(gap), 2),
                                               formula=f"{row['final_amount']:.2f} − {row['initial_budget']:.2f} = "
@@ -259,12 +260,12 @@ class SqlEngine:
             else:
                 if row["amount"] is not None:
                     name = subject if subject.endswith(("预算", "决算")) else f"{subject}{doc.kind}数"
-                    outcome.figures.append(Figure(doc, name, row["amount"], source=where,
+                    outcome.figures.append(Figure(doc, name, row["amount"], **where,
                                                   expected=_differs(row["amount"], linked)))
-                outcome.figures.append(Figure(doc, f"比上年{row['direction']}", row["change_amount"], source=where))
+                outcome.figures.append(Figure(doc, f"比上年{row['direction']}", row["change_amount"], **where))
                 if row["change_pct"] is not None:
                     word = "增长" if row["direction"] == "增加" else "下降"
-                    outcome.figures.append(Figure(doc, word, row["change_pct"], "%", source=where))
+                    outcome.figures.append(Figure(doc, word, row["change_pct"], "%", **where))
             if row.get("reason"):
                 outcome.reasons.append((doc, subject, row["reason"]))
             if row.get("passage_id"):

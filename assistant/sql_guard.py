@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 QUERYABLE = frozenset({
     "documents", "source_files", "tables", "cells", "sections", "passages",
     "expenditure_by_function", "basic_by_economic", "projects", "three_public_items",
-    "carryover_items", "income_by_source", "variances", "budget_execution",
+    "carryover_items", "income_by_source", "variances", "budget_execution", "audit_findings",
 })
 REFUSED_FUNCTIONS = frozenset({"getenv", "current_setting", "query", "query_table"})
 INSTANCE_CONFIG = {

@@ -15,7 +15,7 @@ import pytest
 
 from assistant.answer import Answer
 from assistant.assistant import Assistant
-from assistant.checks import CellIndex, check_figures, numbers_with_units
+from assistant.checks import CellIndex, NarrativeLinks, check_figures, numbers_with_units
 from assistant.cli import main
 from assistant.passage_engine import PassageEngine
 from assistant.router import Router, RuleSelector
@@ -71,7 +71,7 @@ def assistant(settings) -> Assistant:
     retriever = KeywordRetriever(read_passages(settings.db_path))
     router = Router(RuleSelector(), SqlEngine(connection=connection, catalog=catalog),
                     PassageEngine(connection=connection, catalog=catalog, load_retriever=lambda: retriever))
-    return Assistant(catalog, router, CellIndex.load(connection))
+    return Assistant(catalog, router, CellIndex.load(connection), NarrativeLinks.load(connection))
 
 
 def numbers(text: str) -> list[float]:
@@ -204,9 +204,16 @@ def test_every_number_stated_is_checked_and_computed_ones_show_their_formula(ass
 def test_a_quoted_number_that_differs_from_its_table_row_is_a_mismatch_showing_both(assistant):
     doc = assistant.catalog.documents[0]
     figure = Figure(doc, "行政运行预算数", 209.40, source="说明第 517 行", expected=209.44)
-    [check] = check_figures([figure], assistant.cells)
+    [check] = check_figures([figure], assistant.cells, assistant.links)
     assert (check.status, check.expected) == ("mismatch", 209.44)
     assert check.source == "说明第 517 行；表中为 209.44"
+
+
+def test_a_quoted_change_rate_is_checked_by_the_audits_recomputation(assistant):
+    answer = assistant.ask("轮台县人社局2024年行政运行预算为什么增加？")
+    [rate] = [c for c in answer.checks if c.unit == "%" and abs(c.value - 49.26) < 1e-6]
+    assert rate.status == "match"
+    assert "增减率 = 69.12 ÷ 上年数" in rate.source
 
 
 def test_answer_json_has_the_contract_fields(assistant):
@@ -260,7 +267,7 @@ def test_a_pdf_of_another_template_answers_by_its_printed_row_not_the_grand_tota
     catalog = Catalog.load(connection)
     router = Router(RuleSelector(), SqlEngine(connection=connection, catalog=catalog),
                     PassageEngine(connection=connection, catalog=catalog, load_retriever=lambda: None))
-    answer = Assistant(catalog, router, CellIndex.load(connection)).ask("江苏人大办公厅2017年三公经费是多少？")
+    answer = Assistant(catalog, router, CellIndex.load(connection), NarrativeLinks.load(connection)).ask("江苏人大办公厅2017年三公经费是多少？")
     assert answer.route == "sql"
     assert numbers(answer.answer) == [833.60]  # the 合计 of that table (2542.60) also counts 会议费 and 培训费
 
