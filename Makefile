@@ -29,7 +29,7 @@ browser:
 run: setup
 	$(BIN)/python -m assistant ingest data/
 	@echo "Open http://$(HOST):$(PORT) in a browser"
-	$(BIN)/streamlit run app.py --server.address $(HOST) --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	$(BIN)/streamlit run app.py --server.address $(HOST) --server.port $(PORT) --server.headless true --server.fileWatcherType none --client.toolbarMode minimal --browser.gatherUsageStats false
 
 test: setup browser
 	$(BIN)/python -m pytest -q

@@ -8,11 +8,10 @@ through ``assistant.uploads``. The data folder is ``BUDGET_DATA_DIR`` (default
 """
 from __future__ import annotations
 
-import gc
 import logging
 import re
-import threading
 import time
+import weakref
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, TypeVar
 
@@ -31,6 +30,8 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 GENERIC_ERROR = "出现内部错误，详情已记入日志。请重试，或换个问法。"
 CHECK_BADGES = {"match": "green", "mismatch": "red", "unverified": "orange", "computed": "blue"}
+AUDIT_COLUMNS = ["doc_id", "kind", "status", "line_start", "section", "statement", "stated_value", "unit",
+                 "table_number", "row_label", "column_path", "table_value", "difference", "message"]
 WARM_UP_QUESTION = "支出为什么增加？"
 MARKDOWN_SPECIAL = "\\`*_[]<>#|~:$"
 LIST_START = re.compile(r"^(\s*)(?:([-+])|(\d+)\.)(?=\s)", re.MULTILINE)
@@ -50,30 +51,41 @@ def prepared_database(settings: Settings) -> list[str]:
     return [entry.detail for entry in report.entries if entry.status == "failed"]
 
 
-@st.cache_resource(show_spinner="正在加载问答引擎…", max_entries=1)
-def shared_assistant(settings: Settings, data_version: tuple[int, int]) -> tuple[Any, threading.Lock]:
-    """One Assistant per data version for every session (its index and embedding model load once).
+@st.cache_resource(show_spinner="正在加载叙述索引…", max_entries=1)
+def shared_retriever(settings: Settings, data_version: tuple[int, int]) -> Any:
+    """The narrative index and embedding model, loaded once for every session (thread-safe)."""
+    from index.retrieval import NarrativeRetriever
 
-    Its DuckDB connection is not safe for two threads at once, so sessions
-    take turns through the lock; each question takes milliseconds.
-    """
+    retriever = NarrativeRetriever.load(settings)
+    retriever.retrieve(WARM_UP_QUESTION, k=1)
+    return retriever
+
+
+@st.cache_resource
+def open_assistants() -> weakref.WeakSet:
+    """Every session's Assistant, so an upload can close their connections before it writes."""
+    return weakref.WeakSet()
+
+
+def session_assistant(settings: Settings) -> Any:
+    """This session's Assistant: its own read-only connection, the shared narrative retriever."""
     from assistant.factory import build_assistant
 
-    return build_assistant(settings), threading.Lock()
-
-
-@st.cache_resource(show_spinner="正在加载叙述索引…", max_entries=1)
-def warmed_up(settings: Settings, data_version: tuple[int, int]) -> bool:
-    """Ask one narrative question now, so the index and word lists are not loaded on the first real one."""
-    ask(settings, WARM_UP_QUESTION)
-    return True
+    version = data_version(settings)
+    current = st.session_state.get("assistant")
+    if current is None or current[0] != version:
+        assistant = build_assistant(settings, load_retriever=lambda: shared_retriever(settings, version))
+        open_assistants().add(assistant)
+        st.session_state["assistant"] = (version, assistant)
+    return st.session_state["assistant"][1]
 
 
 def release_connections() -> None:
-    """Drop the cached Assistant and collect it: DuckDB lets no writer in while this process reads."""
-    shared_assistant.clear()
-    warmed_up.clear()
-    gc.collect()
+    """Close every session's connection: DuckDB lets no writer in while this process reads."""
+    for assistant in list(open_assistants()):
+        assistant.close()
+    st.session_state.pop("assistant", None)
+    shared_retriever.clear()
 
 
 def data_version(settings: Settings) -> tuple[int, int]:
@@ -83,9 +95,7 @@ def data_version(settings: Settings) -> tuple[int, int]:
 
 
 def ask(settings: Settings, question: str) -> Answer:
-    assistant, lock = shared_assistant(settings, data_version(settings))
-    with lock:
-        return assistant.ask(question)
+    return session_assistant(settings).ask(question)
 
 
 @contextmanager
@@ -211,7 +221,7 @@ def chat_page() -> None:
     st.session_state.setdefault("messages", [])
     st.title("预算问答")
     st.caption("问部门预算、决算里的数字和原因；每个数字都对照表格核对，每段引文都注明出处。")
-    shown("loading the assistant", warmed_up, settings, data_version(settings))
+    shown("loading the narrative index", lambda: session_assistant(settings).warm_up())
     for i, message in enumerate(st.session_state.messages):
         with st.chat_message(message["role"]):
             if message["role"] == "user":
@@ -307,12 +317,41 @@ def document_page() -> None:
     shown("document page", render_document, Settings.from_env())
 
 
+def render_audit(settings: Settings) -> None:
+    from index import audit
+
+    with read_connection(settings) as connection:
+        documents = browse.loaded_documents(connection)
+        labels = {browse.document_label(d): d.doc_id for d in documents}
+        choice = st.selectbox("文件", ["全部文件", *labels], key="audit-doc")
+        frame = audit.read_findings(connection, labels.get(choice))
+    st.dataframe(audit.summarize(frame).rename(columns=audit.SUMMARY_LABELS), hide_index=True)
+    only_problems = st.toggle("只看不一致和未找到", value=True, key="audit-problems")
+    shown_frame = frame[frame["status"] != "match"] if only_problems else frame
+    if shown_frame.empty:
+        st.success("没有发现不一致：文中数字都与表格一致。")
+    else:
+        st.dataframe(shown_frame[AUDIT_COLUMNS], hide_index=True)
+    left, right = st.columns(2)
+    left.download_button("下载 CSV", audit.render_findings(frame, "csv").encode("utf-8-sig"),
+                         "audit_findings.csv", "text/csv", key="audit-csv")
+    right.download_button("下载 Markdown", audit.render_findings(frame, "markdown").encode("utf-8"),
+                          "audit_findings.md", "text/markdown", key="audit-md")
+
+
+def audit_page() -> None:
+    st.title("核对：文中数字与表格")
+    st.caption("情况说明里的每个数额都对照它所说的表格单元格；占比、增减率、完成率按表格重算；表格上下级合计互相核对。")
+    shown("audit page", render_audit, Settings.from_env())
+
+
 def build_pages() -> list[Any]:
-    """The pages, in menu order; the Audit page (核查) goes after the document browser."""
+    """The pages, in menu order."""
     return [
         st.Page(chat_page, title="问答", icon=":material/forum:", url_path="chat", default=True),
         st.Page(variance_page, title="增减变动", icon=":material/trending_up:", url_path="variances"),
         st.Page(document_page, title="文件浏览", icon=":material/description:", url_path="documents"),
+        st.Page(audit_page, title="核对", icon=":material/fact_check:", url_path="audit"),
     ]
 
 

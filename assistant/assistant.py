@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Callable
 
 from assistant.answer import Answer
 from assistant.checks import CellIndex, NarrativeLinks, QuotedRange, check_figures, check_text
@@ -16,15 +17,21 @@ logger = logging.getLogger(__name__)
 class Assistant:
     """Parses a question, routes it to the engines, writes the answer and checks its numbers."""
 
-    def __init__(self, catalog: Catalog, router: Router, cells: CellIndex, links: NarrativeLinks) -> None:
+    def __init__(self, catalog: Catalog, router: Router, cells: CellIndex, links: NarrativeLinks,
+                 close: Callable[[], None] = lambda: None) -> None:
         self.catalog = catalog
         self.router = router
         self.cells = cells
         self.links = links
+        self.close = close  # releases the database connection
 
     def preload(self) -> None:
         """Start loading the narrative index in the background (a warm process answers passages sooner)."""
         self.router.passage_engine.preload()
+
+    def warm_up(self) -> None:
+        """Load the narrative index now, so the first passage question does not wait for it."""
+        self.router.passage_engine.retriever()
 
     def ask(self, question: str) -> Answer:
         started = time.perf_counter()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any, Callable
 
 from assistant.assistant import Assistant
 from assistant.checks import CellIndex, NarrativeLinks
@@ -16,21 +17,28 @@ from index.config import Settings
 logger = logging.getLogger(__name__)
 
 
-def build_assistant(settings: Settings) -> Assistant:
-    """An Assistant over ``settings.db_path`` (guarded, read-only) and the narrative index (loaded on first use)."""
+def build_assistant(settings: Settings, load_retriever: Callable[[], Any] | None = None) -> Assistant:
+    """An Assistant over ``settings.db_path`` (its own guarded read-only connection) and the narrative index.
+
+    ``load_retriever`` returns the narrative retriever on first use; by default
+    this Assistant loads its own. The app passes a loader of one retriever
+    shared by all sessions (thread-safe), so a new session costs one connection.
+    """
     if not settings.db_path.exists():
         raise DatabaseMissingError(str(settings.data_dir))
     connection = connect_guarded(settings.db_path)
     catalog = Catalog.load(connection)
 
-    def load_retriever():
-        from index.retrieval import NarrativeRetriever
+    if load_retriever is None:
+        def load_retriever():
+            from index.retrieval import NarrativeRetriever
 
-        return NarrativeRetriever.load(settings)
+            return NarrativeRetriever.load(settings)
 
     sql_engine = SqlEngine(connection=connection, catalog=catalog, max_rows=settings.sql_max_rows,
                            timeout_s=settings.sql_timeout_s)
     passage_engine = PassageEngine(connection=connection, catalog=catalog, load_retriever=load_retriever,
                                    top_k=settings.retrieve_top_k)
     router = Router(RuleSelector(), sql_engine, passage_engine)
-    return Assistant(catalog, router, CellIndex.load(connection), NarrativeLinks.load(connection))
+    return Assistant(catalog, router, CellIndex.load(connection), NarrativeLinks.load(connection),
+                     close=connection.close)

@@ -18,6 +18,7 @@ import json
 import logging
 import re
 import shutil
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -296,6 +297,7 @@ class NarrativeRetriever:
         self._index = index
         self._bm25 = bm25
         self._nodes = nodes
+        self._lock = threading.Lock()  # shared by app sessions; the BM25 retriever is reconfigured per query
 
     @classmethod
     def load(cls, settings: Settings, embed_model: BaseEmbedding | None = None) -> "NarrativeRetriever":
@@ -335,6 +337,10 @@ class NarrativeRetriever:
     def retrieve(self, query: str, doc_ids: list[str] | None = None, k: int = 5,
                  mode: Mode = "hybrid") -> list[ScoredPassage]:
         """The ``k`` passages that best answer ``query`` (in ``doc_ids`` when given), best first."""
+        with self._lock:
+            return self._retrieve(query, doc_ids, k, mode)
+
+    def _retrieve(self, query: str, doc_ids: list[str] | None, k: int, mode: Mode) -> list[ScoredPassage]:
         if mode not in ("hybrid", "bm25", "dense"):
             raise ValueError(f"unknown retrieval mode {mode!r}")
         query = query.strip()

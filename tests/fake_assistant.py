@@ -70,6 +70,13 @@ class FakeAssistant:
 
     def __init__(self) -> None:
         self.questions: list[str] = []
+        self.closed = False
+
+    def warm_up(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.closed = True
 
     def ask(self, question: str) -> Answer:
         self.questions.append(question)
@@ -82,5 +89,5 @@ class FakeAssistant:
         return sql_answer(question)
 
 
-def build_assistant(settings) -> FakeAssistant:
+def build_assistant(settings, load_retriever=None) -> FakeAssistant:
     return FakeAssistant()

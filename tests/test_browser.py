@@ -191,3 +191,12 @@ def test_variance_and_document_pages_show_tables_and_passages(server, page):
     page.locator('[data-testid="stExpander"]').first.click()
     page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=30_000)
     page.screenshot(path=str(OUTPUT / "browser-documents.png"), full_page=True)
+
+
+def test_audit_page_lists_the_mismatch_of_the_bazhou_narrative(server, page):
+    OUTPUT.mkdir(exist_ok=True)
+    page.goto(f"{server}/audit")
+    page.get_by_text("对应率%").first.wait_for(timeout=60_000)
+    page.locator('[data-testid="stDataFrame"]').nth(1).wait_for(timeout=30_000)
+    page.get_by_text("下载 Markdown").wait_for(timeout=30_000)
+    page.screenshot(path=str(OUTPUT / "browser-audit.png"), full_page=True)

@@ -112,6 +112,9 @@ def test_putuo_2023_budget_adds_five_performance_target_forms():
     forms = [t for t in corpus_document(WANLI_2023).tables if t.kind is K.PERFORMANCE_TARGET]
     assert [t.page for t in forms] == [31, 32, 33, 34, 35]
     assert forms[0].rows[0].project == "新建万里街道社区公共服务中心"
+    # 项目资金（元）: the form's amounts are in 元 with no unit line; they stay texts, not 万元 cells
+    assert not [c for t in forms for r in t.rows for c in r.cells if c.original_unit != "分"]
+    assert any("4,100,000.00" in r.texts.values() for r in forms[0].rows)
 
 
 def test_putuo_final_has_nine_tables_numbered_from_its_contents():
