@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from assistant.answer import Citation, NumberCheck
+from assistant.sentences import NUMBER, SENTENCE_END, char_pairs
 from index.store import BudgetStore, DocumentSummary
 
 logger = logging.getLogger(__name__)
@@ -35,8 +36,6 @@ EXECUTION_COLUMNS = {
     "final_amount": "决算数（万元）", "difference": "差额（万元）", "completion_pct": "完成率（%）",
     "reason": "原因", "line_start": "行", "agrees": "与表格一致",
 }
-SENTENCE_END = re.compile(r"(?<=[。；！？!?;])|\n+")
-NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
 def loaded_documents(con: duckdb.DuckDBPyConnection) -> list[DocumentSummary]:
@@ -293,21 +292,16 @@ def quoted_sentence(text: str, question: str, answer: str) -> tuple[str, str, st
     if not pieces:
         return "", text, ""
     numbers = set(NUMBER.findall(answer))
-    pairs = _pairs(question) | _pairs(answer)
+    pairs = char_pairs(question) | char_pairs(answer)
 
     def score(piece: str) -> tuple[int, int]:
-        return len(numbers & set(NUMBER.findall(piece))), len(pairs & _pairs(piece))
+        return len(numbers & set(NUMBER.findall(piece))), len(pairs & char_pairs(piece))
 
     best = max(range(len(pieces)), key=lambda i: score(pieces[i]))
     start = sum(len(p) for p in pieces[:best])
     start = text.find(pieces[best], start)
     end = start + len(pieces[best])
     return text[:start], text[start:end], text[end:]
-
-
-def _pairs(text: str) -> set[str]:
-    chars = [c for c in text if not c.isspace() and not c.isdigit()]
-    return {a + b for a, b in zip(chars, chars[1:])}
 
 
 def _lines(start: int | None, end: int | None) -> str:

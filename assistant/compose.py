@@ -6,6 +6,7 @@ import re
 from assistant.answer import Citation
 from assistant.passage_engine import PassageHit
 from assistant.router import RoutedResult
+from assistant.sentences import key_sentences, split_sentences
 from assistant.sql_engine import Figure
 from assistant.understanding import Catalog, DocumentRef, ParsedQuestion
 
@@ -26,7 +27,7 @@ def compose(parsed: ParsedQuestion, routed: RoutedResult, catalog: Catalog) -> s
         for doc, subject, reason in outcome.reasons:
             parts.append(f"{subject}的主要原因（{doc.department}说明）：{clean_text(reason)}")
     if routed.hits:
-        quoted = [_quote(hit, catalog) for hit in routed.hits]
+        quoted = [_quote(hit, parsed.question, catalog) for hit in routed.hits]
         header = "说明原文：" if outcome is not None else "文件中的相关说明："
         parts.append(header + "\n" + "\n".join(quoted))
     return "\n".join(p for p in parts if p)
@@ -82,10 +83,13 @@ def _rank_text(figures: list[Figure], parsed: ParsedQuestion) -> str:
     return "\n".join(lines)
 
 
-def _quote(hit: PassageHit, catalog: Catalog) -> str:
+def _quote(hit: PassageHit, question: str, catalog: Catalog) -> str:
+    """The passage's sentences that answer the question (gaps marked ……), with document, section and lines."""
     p = hit.passage
     doc = _doc(catalog, p.doc_id)
-    text = clean_text(p.text)
+    sentences = split_sentences(p.text) or [p.text]
+    chosen = key_sentences(sentences, question)
+    text = "".join(("……" if i and i - 1 not in chosen else "") + clean_text(sentences[i]) for i in chosen)
     if len(text) > MAX_QUOTE:
         text = text[:MAX_QUOTE] + "……"
     section = p.section_path[-1] if p.section_path else ""

@@ -34,7 +34,7 @@ from index.config import Settings
 from index.errors import BudgetError, DocumentConflictError, UnreadableDocumentError
 from index.model import Document, Passage, SourceText
 from index.parts import join_sources, parts_overlap
-from index.store import BudgetStore, DatabaseUnavailableError, connect_read_only
+from index.store import BudgetStore, DatabaseUnavailableError, connect_read_only, format_version, read_format
 
 try:
     import fcntl
@@ -104,7 +104,7 @@ def ingest_paths(
 
 
 def ensure_database(settings: Settings, progress: bool = False, refresh: bool = True) -> IngestReport | None:
-    """Build the database from ``settings.data_dir`` when it is missing or empty; None when nothing to do.
+    """Build the database from ``settings.data_dir`` when missing, empty or of an older format; None when nothing to do.
 
     The report may hold no entries: the data folder has no documents, and the
     caller decides what to tell the user.
@@ -213,8 +213,13 @@ class _FileState:
 
 def _ingest(paths: Sequence[Path | str], settings: Settings, progress: bool, refresh: bool) -> IngestReport:
     started = time.perf_counter()
-    files = expand_paths(paths)
     with BudgetStore.open(settings.db_path) as store:
+        if not store.is_current:
+            earlier = [p for p in store.reset() if Path(p).is_file()]
+            logger.warning("%s was written by another version: rebuilding it from %d files", settings.db_path,
+                           len(earlier))
+            paths = [*earlier, *paths]
+        files = expand_paths(paths)
         states = [_examine(path, settings, store) for path in _progress(files, progress)]
         groups: dict[str, list[_FileState]] = {}
         for state in states:
@@ -352,6 +357,7 @@ def _refresh_index(settings: Settings, report: IngestReport) -> None:
 
 
 def _has_documents(db_path: Path) -> bool:
+    """The database exists, is of the current format and holds documents."""
     if not db_path.exists():
         return False
     try:
@@ -359,10 +365,7 @@ def _has_documents(db_path: Path) -> bool:
     except DatabaseUnavailableError:
         return False
     try:
-        row = connection.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'documents'"
-        ).fetchone()
-        if not row[0]:
+        if read_format(connection) != format_version():
             return False
         return connection.execute("SELECT count(*) FROM documents").fetchone()[0] > 0
     finally:

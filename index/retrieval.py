@@ -76,6 +76,7 @@ class _Tokenizer:
     def __init__(self) -> None:
         import jieba
 
+        jieba.setLogLevel(logging.WARNING)  # jieba logs its dictionary loading to stderr at DEBUG
         self._jieba = jieba.Tokenizer()
         self._jieba.initialize()
         for word in DOMAIN_WORDS:

@@ -14,6 +14,8 @@ writers here hold their connection only for the duration of an ingest.
 """
 from __future__ import annotations
 
+import hashlib
+
 import dataclasses
 import logging
 from dataclasses import dataclass
@@ -31,6 +33,9 @@ from index.model import Document, Passage
 logger = logging.getLogger(__name__)
 
 SCHEMA = Path(__file__).with_name("schema.sql")
+# Bump when the parser's output changes meaning: a database of another format
+# is rebuilt from its source files (it is a cache of the documents).
+DATA_FORMAT = 1
 SECTION_SEPARATOR = " > "
 
 
@@ -81,6 +86,22 @@ def connect_read_only(path: Path | str) -> duckdb.DuckDBPyConnection:
     return _connect(path, read_only=True)
 
 
+def format_version() -> str:
+    """DATA_FORMAT and a hash of schema.sql: any change to either makes older databases stale."""
+    schema = hashlib.sha256(SCHEMA.read_bytes()).hexdigest()[:12]
+    return f"{DATA_FORMAT}-{schema}"
+
+
+def read_format(connection: duckdb.DuckDBPyConnection) -> str | None:
+    """The format recorded in a database; "" when it has tables but no record (an older database)."""
+    tables = {row[0] for row in connection.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+    if "data_format" in tables:
+        row = connection.execute("SELECT version FROM data_format").fetchone()
+        return row[0] if row else ""
+    return "" if tables else None
+
+
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
         return duckdb.connect(str(path), read_only=read_only)
@@ -107,8 +128,35 @@ class BudgetStore:
             return cls(connect_read_only(path), path)
         path.parent.mkdir(parents=True, exist_ok=True)
         connection = _connect(path, read_only=False)
-        connection.execute(SCHEMA.read_text(encoding="utf-8"))
-        return cls(connection, path)
+        store = cls(connection, path)
+        if store.format() is None:
+            store._create_schema()
+        return store
+
+    def format(self) -> str | None:
+        """The data format this database was written in; None for a new (empty) file."""
+        return read_format(self.connection)
+
+    @property
+    def is_current(self) -> bool:
+        return self.format() == format_version()
+
+    def reset(self) -> list[str]:
+        """Drop everything and recreate the schema; returns the paths of the files that were loaded."""
+        paths = [row[0] for row in self.connection.execute("SELECT path FROM source_files ORDER BY path").fetchall()]
+        objects = self.connection.execute(
+            "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'main'").fetchall()
+        for name, kind in sorted(objects, key=lambda o: o[1] != "VIEW"):
+            self.connection.execute(f'DROP {"VIEW" if kind == "VIEW" else "TABLE"} IF EXISTS "{name}"')
+        self._create_schema()
+        self._tables = None
+        return paths
+
+    def _create_schema(self) -> None:
+        self.connection.execute(SCHEMA.read_text(encoding="utf-8"))
+        self.connection.execute("CREATE TABLE IF NOT EXISTS data_format (version VARCHAR)")
+        self.connection.execute("DELETE FROM data_format")
+        self.connection.execute("INSERT INTO data_format VALUES (?)", [format_version()])
 
     def close(self) -> None:
         self.connection.close()

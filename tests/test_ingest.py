@@ -379,3 +379,17 @@ def test_docs_command_without_documents_says_so(tmp_path):
     with pytest.raises(DatabaseMissingError) as caught:
         run_docs(settings_for(tmp_path), Namespace())
     assert caught.value.user_message == f"{tmp_path} 中没有数据库，也没有可载入的文件"
+
+
+def test_a_database_of_an_older_format_is_rebuilt_from_its_files_losing_none(tmp_path):
+    data_dir = tmp_path / "data"
+    elsewhere = copy_seeds(tmp_path / "elsewhere", XUCHANG)
+    copy_seeds(data_dir, LUNTAI)
+    settings = settings_for(data_dir)
+    ingest_paths([data_dir, *elsewhere], settings)
+    with BudgetStore.open(settings.db_path) as store:
+        store.connection.execute("UPDATE data_format SET version = 'older'")
+    assert ensure_database(settings) is not None
+    with BudgetStore.open(settings.db_path, read_only=True) as store:
+        assert store.is_current
+        assert {d.doc_id for d in store.documents()} == {LUNTAI_ID, XUCHANG_ID}

@@ -1,0 +1,43 @@
+"""Sentences of a passage (句子) and which of them answer a question.
+
+A passage answer quotes the sentences that answer the question, not the whole
+passage; the app highlights the same sentence. Scoring is character-pair
+overlap with the question (no tokenizer needed), ties broken by position.
+"""
+from __future__ import annotations
+
+import re
+
+SENTENCE_END = re.compile(r"(?<=[。；！？!?;])|\n+")
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
+WHOLE_PASSAGE_CHARS = 160  # a passage this short is quoted whole
+LIST_QUESTION = re.compile(r"哪些|有什么|包括|职能|职责|情况")  # asks for the whole enumeration
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of ``text``, in order, each with its closing punctuation."""
+    return [p for p in SENTENCE_END.split(text) if p and p.strip()]
+
+
+def char_pairs(text: str) -> set[str]:
+    """Adjacent character pairs, spaces and digits left out: a tokenizer-free overlap measure."""
+    chars = [c for c in text if not c.isspace() and not c.isdigit()]
+    return {a + b for a, b in zip(chars, chars[1:])}
+
+
+def key_sentences(sentences: list[str], question: str, limit: int = 3) -> list[int]:
+    """Indices of the ``sentences`` that answer ``question`` best, in document order.
+
+    Sentences sharing at least half as many character pairs with the question
+    as the best one are kept, up to ``limit``; a short passage, or a question
+    asking for a list (有哪些, 职能), keeps the passage whole.
+    """
+    if sum(map(len, sentences)) <= WHOLE_PASSAGE_CHARS or len(sentences) <= 1 or LIST_QUESTION.search(question):
+        return list(range(len(sentences)))
+    wanted = char_pairs(question)
+    scores = [len(wanted & char_pairs(s)) for s in sentences]
+    best = max(scores)
+    if best == 0:
+        return [0]
+    ranked = sorted(range(len(sentences)), key=lambda i: (-scores[i], i))
+    return sorted(i for i in ranked[:limit] if scores[i] * 2 >= best)
