@@ -22,6 +22,8 @@ def compose(parsed: ParsedQuestion, routed: RoutedResult, catalog: Catalog) -> s
     if outcome is not None:
         if outcome.kind == "rank":
             parts.append(_rank_text(outcome.figures, parsed))
+        elif outcome.kind == "rank_documents":
+            parts.append(_document_rank_text(outcome.figures, parsed))
         else:
             parts.append(_figures_text(outcome.figures))
         for doc, subject, reason in outcome.reasons:
@@ -80,6 +82,13 @@ def _rank_text(figures: list[Figure], parsed: ParsedQuestion) -> str:
     for doc, group in _by_document(figures):
         lines.append(f"{_doc_name(doc)}（按金额{order}）：")
         lines += [f"{i}. {f.label}：{_amount(f.value, f.unit)}（{f.source}）" for i, f in enumerate(group, 1)]
+    return "\n".join(lines)
+
+
+def _document_rank_text(figures: list[Figure], parsed: ParsedQuestion) -> str:
+    order = "从高到低" if parsed.descending else "从低到高"
+    lines = [f"各文件的{figures[0].label}（按金额{order}）："]
+    lines += [f"{i}. {_doc_name(f.doc)}：{_amount(f.value, f.unit)}（{f.source}）" for i, f in enumerate(figures, 1)]
     return "\n".join(lines)
 
 

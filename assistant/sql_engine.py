@@ -39,6 +39,7 @@ MEASURE_NAMES = {"total": "合计", "final": "决算数", "basic": "基本支出
                  "personnel": "人员经费", "public": "公用经费", "fiscal": "财政拨款",
                  "general_budget": "一般公共预算", "adjusted_budget": "预算数", "initial_budget": "年初预算数"}
 
+RANK_DOCUMENT_CUES = re.compile(r"哪个(部门|单位|局|文件)|哪家|哪一(个|家)|各(部门|单位)|几个(部门|单位)|三个(部门|单位)")
 
 @dataclass(frozen=True)
 class Figure:
@@ -183,6 +184,8 @@ class SqlEngine:
         return SqlOutcome("share", result.sql, result.rows, figures) if figures else None
 
     def _rank(self, parsed: ParsedQuestion) -> SqlOutcome | None:
+        if len(parsed.documents) > 1 and parsed.terms and _ranks_documents(parsed):
+            return self._rank_documents(parsed)
         limit = parsed.top_n or 10
         order = "DESC" if parsed.descending else "ASC"
         docs = _in_list(parsed.doc_ids)
@@ -214,6 +217,16 @@ class SqlEngine:
             for row in result.rows
         ]
         return SqlOutcome("rank", result.sql, result.rows, figures) if figures else None
+
+    def _rank_documents(self, parsed: ParsedQuestion) -> SqlOutcome | None:
+        """哪个部门…最多: the named subject's amount in each document, ordered."""
+        outcome = self._lookup(parsed)
+        if outcome is None:
+            return None
+        figures = sorted((f for f in outcome.figures if not f.formula), key=lambda f: f.value,
+                         reverse=parsed.descending)
+        keep = parsed.top_n if parsed.top_n and parsed.top_n > 1 else len(figures)  # 哪个最多: the whole order
+        return SqlOutcome("rank_documents", outcome.sql, outcome.rows, figures[:keep])
 
     def _narrative_table(self, parsed: ParsedQuestion) -> SqlOutcome | None:
         """变动说明 (variances) or 年初预算 vs 决算 (budget_execution) rows the question names."""
@@ -291,6 +304,13 @@ class SqlEngine:
             label = term.name
         return Figure(self._doc(row["doc_id"]), label,
                       row["amount"], source=f"{table} 第 {row['line']} 行")
+
+
+def _ranks_documents(parsed: ParsedQuestion) -> bool:
+    """The question ranks documents (哪个部门/单位…最多), or names a subject with no subjects under it."""
+    if RANK_DOCUMENT_CUES.search(parsed.question):
+        return True
+    return all(t.concept or not t.codes or all(len(c) == 7 for c in t.codes) for t in parsed.terms)
 
 
 def _cells_sql(parsed: ParsedQuestion, term: Term, measures: tuple[str, ...]) -> str:

@@ -287,3 +287,11 @@ def test_several_measures_in_one_question_are_each_answered(assistant, question,
 def test_share_of_income_divides_by_the_income_total(assistant):
     answer = assistant.ask("巴州人社局的收入中一般公共预算占比多少？")
     assert "1914.14 ÷ 6459.22 = 29.63%" in answer.answer
+
+
+def test_which_department_spends_most_ranks_the_documents_not_the_subjects(assistant):
+    answer = assistant.ask("哪个部门的三公经费最多？")
+    assert answer.route == "sql"
+    ranking = [line for line in answer.answer.splitlines() if line[:2] in ("1.", "2.", "3.")]
+    assert [line.split("：")[1].split(" ")[0] for line in ranking] == ["19.00", "12.60", "2.77"]
+    assert ranking[0].startswith("1. 巴音郭楞蒙古自治州人力资源和社会保障局")

@@ -12,7 +12,7 @@ from functools import cache
 import pytest
 
 from conftest import corpus_pdf
-from index.model import Document, DocumentKind, DocumentScope, Measure, Row, Table, TableKind
+from index.model import Document, DocumentKind, DocumentScope, Measure, Row, SourceText, Table, TableKind
 from index.parser import parse_document
 from index.passages import cut_passages
 from index.pdf import read_pdf
@@ -36,9 +36,15 @@ DEPT, UNIT = DocumentScope.DEPARTMENT, DocumentScope.UNIT
 
 
 @cache
+def corpus_source(name: str) -> SourceText:
+    """One corpus PDF read (cached for the session)."""
+    return read_pdf(corpus_pdf(name))
+
+
+@cache
 def corpus_document(name: str) -> Document:
     """One corpus PDF read and parsed (cached for the session)."""
-    return parse_document(read_pdf(corpus_pdf(name)))
+    return parse_document(corpus_source(name))
 
 
 def table(name: str, kind: TableKind, title_part: str = "") -> Table:
