@@ -30,8 +30,9 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 GENERIC_ERROR = "出现内部错误，详情已记入日志。请重试，或换个问法。"
 CHECK_BADGES = {"match": "green", "mismatch": "red", "unverified": "orange", "computed": "blue"}
-AUDIT_COLUMNS = ["doc_id", "kind", "status", "line_start", "section", "statement", "stated_value", "unit",
-                 "table_number", "row_label", "column_path", "table_value", "difference", "message"]
+AUDIT_COLUMNS = {"doc_id": "文件", "line_start": "行", "kind": "类型", "status": "结果", "message": "说明",
+                 "statement": "原文", "table_number": "表", "row_label": "行名", "column_path": "列",
+                 "stated_value": "文中数", "table_value": "表中数", "difference": "差额", "section": "章节"}
 WARM_UP_QUESTION = "支出为什么增加？"
 MARKDOWN_SPECIAL = "\\`*_[]<>#|~:$"
 LIST_START = re.compile(r"^(\s*)(?:([-+])|(\d+)\.)(?=\s)", re.MULTILINE)
@@ -142,10 +143,14 @@ def escape(text: str) -> str:
 def text_markdown(text: str) -> str:
     """Plain answer text as Markdown: its own lines kept, its "- " items a list, nothing else interpreted."""
     lines = []
+    in_list = False
     for line in text.splitlines():
         item = line.lstrip().startswith("- ")
         body = escape(line.lstrip()[2:] if item else line)
+        if in_list and not item:
+            lines.append("")  # a blank line ends the list, or the next line joins its last item
         lines.append(f"- {body}" if item else body + "  ")
+        in_list = item
     return "\n".join(lines)
 
 
@@ -331,7 +336,9 @@ def render_audit(settings: Settings) -> None:
     if shown_frame.empty:
         st.success("没有发现不一致：文中数字都与表格一致。")
     else:
-        st.dataframe(shown_frame[AUDIT_COLUMNS], hide_index=True)
+        labelled = shown_frame.assign(kind=shown_frame["kind"].map(audit.KIND_LABELS),
+                                      status=shown_frame["status"].map(audit.STATUS_LABELS))
+        st.dataframe(labelled[list(AUDIT_COLUMNS)].rename(columns=AUDIT_COLUMNS), hide_index=True)
     left, right = st.columns(2)
     left.download_button("下载 CSV", audit.render_findings(frame, "csv").encode("utf-8-sig"),
                          "audit_findings.csv", "text/csv", key="audit-csv")

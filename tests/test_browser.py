@@ -196,7 +196,7 @@ def test_variance_and_document_pages_show_tables_and_passages(server, page):
 def test_audit_page_lists_the_mismatch_of_the_bazhou_narrative(server, page):
     OUTPUT.mkdir(exist_ok=True)
     page.goto(f"{server}/audit")
-    page.get_by_text("对应率%").first.wait_for(timeout=60_000)
-    page.locator('[data-testid="stDataFrame"]').nth(1).wait_for(timeout=30_000)
+    page.get_by_text("核对：文中数字与表格").first.wait_for(timeout=60_000)
+    page.locator('[data-testid="stDataFrame"]').nth(1).wait_for(timeout=30_000)  # summary, then the findings
     page.get_by_text("下载 Markdown").wait_for(timeout=30_000)
     page.screenshot(path=str(OUTPUT / "browser-audit.png"), full_page=True)
