@@ -41,6 +41,7 @@ from index.errors import BudgetError
 from index.model import Passage, PassageKind
 
 logger = logging.getLogger(__name__)
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its own logger to DEBUG on import
 
 Mode = Literal["hybrid", "bm25", "dense"]
 RRF_K = 60
