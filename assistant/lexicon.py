@@ -147,6 +147,36 @@ TOTAL_INCOME = "收入合计"
 ASCENDING_CUES = ("最少", "最低", "从低到高", "从小到大")
 TOP_N = {"前三": 3, "前五": 5, "前十": 10, "最多": 1, "最高": 1, "最大": 1, "最少": 1, "最低": 1}
 
+# English phrases (lower case) → the Chinese words questions are understood in; longest first.
+ENGLISH_TERMS: dict[str, str] = {
+    "three public expenses": "三公经费", "three public expense": "三公经费", "three public expenditures": "三公经费",
+    "three public": "三公经费",
+    "housing provident fund": "住房公积金", "provident fund": "住房公积金",
+    "social insurance subsidies": "社会保险补贴", "social insurance subsidy": "社会保险补贴",
+    "basic expenditure": "基本支出", "project expenditure": "项目支出", "personnel expenses": "人员经费",
+    "public expenses": "公用经费", "general public budget": "一般公共预算",
+    "total revenue and expenditure": "收支总预算", "total budget": "收支总预算",
+    "total expenditure": "支出合计", "total income": "收入合计", "total revenue": "收入合计",
+    "final accounts": "决算", "final account": "决算", "budget": "预算", "carry-over": "结转结余",
+    "what is the": "多少", "what are the": "多少", "what is": "什么是", "what are": "什么是", "why did": "为什么", "why": "为什么", "reason": "原因",
+    "how much": "多少", "how many": "多少", "share of": "占", "percentage": "比例", "proportion": "比例",
+    "increase": "增加", "decrease": "减少", "compared with last year": "比上年", "top 3": "前三", "top three": "前三",
+    "largest": "最多", "highest": "最多", "most": "最多", "vehicles": "车辆", "staff": "人数",
+}
+_ENGLISH = re.compile("|".join(re.escape(k) for k in sorted(ENGLISH_TERMS, key=len, reverse=True)), re.IGNORECASE)
+
+
+def translate_english(text: str) -> str:
+    """Put the Chinese term in place of each known English phrase; other English words are dropped.
+
+    An English question is then understood by the same rules as a Chinese one.
+    """
+    if not re.search("[A-Za-z]", text):
+        return text
+    translated = _ENGLISH.sub(lambda m: ENGLISH_TERMS[m.group().lower()], text)
+    return re.sub(r"\b[A-Za-z][A-Za-z'-]*\b", " ", translated)
+
+
 def normalize(text: str) -> str:
     """Remove quotes, spaces and markup, unify brackets: the form names are compared in."""
     text = re.sub(r"</?b>", "", text or "")

@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from assistant.lexicon import FACT_CUES, Intent, normalize
+from assistant.lexicon import FACT_CUES, Intent, normalize, translate_english
 from assistant.understanding import Catalog, ParsedQuestion, term_key
 from index.model import Passage, PassageKind
 
@@ -104,7 +104,7 @@ class PassageEngine:
 
     def glossary(self, parsed: ParsedQuestion) -> list[PassageHit]:
         """名词解释 entries whose head word is the term asked about (one per wording, first document first)."""
-        match = _DEFINE_TERM.search(normalize(parsed.question))
+        match = _DEFINE_TERM.search(normalize(translate_english(parsed.question)))
         if not match:
             return []
         asked = term_key(match.group(1) or match.group(2) or "")

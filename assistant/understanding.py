@@ -15,7 +15,7 @@ import duckdb
 
 from assistant.lexicon import (
     ASCENDING_CUES, FACT_CUES, INTENT_CUES, MEASURE_WORDS, SUBJECT_SYNONYMS, TABLE_CONCEPTS, TOP_N,
-    Intent, Measure, normalize, org_variants, place_variants, split_department, sub_places,
+    Intent, Measure, normalize, org_variants, place_variants, split_department, sub_places, translate_english,
 )
 
 logger = logging.getLogger(__name__)
@@ -154,7 +154,7 @@ def expand_synonyms(text: str) -> str:
 
 
 def parse_question(question: str, catalog: Catalog) -> ParsedQuestion:
-    text = expand_synonyms(normalize(question))
+    text = expand_synonyms(normalize(translate_english(question)))
     documents, text, out_of_scope = _match_documents(text, catalog.documents)
     year_match = _YEAR.search(text)
     year = int(year_match.group(1)) if year_match else None

@@ -157,3 +157,10 @@ def test_departments_of_other_templates_are_found_by_their_common_short_names(de
     other = _document_ref("2024-预算-部门-上海市普陀区财政局", "上海市普陀区财政局", "", 2024, "预算", "部门", "")
     parsed = parse_question(f"{question_name}2024年三公经费是多少", Catalog([ref, other], {}))
     assert parsed.doc_ids == [ref.doc_id]
+
+
+def test_an_english_question_is_understood_by_the_same_rules(catalog):
+    parsed = parse_question("Which department has the largest three public expenses?", catalog)
+    assert parsed.intent is Intent.RANK
+    assert [t.name for t in parsed.terms] == ["三公经费"]
+    assert len(parsed.documents) == 3
