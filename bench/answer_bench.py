@@ -21,8 +21,9 @@ sys.path.insert(0, str(ROOT))
 
 from assistant.factory import build_assistant  # noqa: E402
 from index.config import Settings  # noqa: E402
+from index.ingest import ensure_database  # noqa: E402
 
-DEFAULT_QUESTIONS = Path("/work/shared/eval/dev.jsonl")
+DEFAULT_QUESTIONS = ROOT.parent / "shared" / "eval" / "dev.jsonl"
 COLD_QUESTIONS = {"sql": "轮台县人社局2024年三公经费一共多少？", "passages": "巴州人社局编制数和实有人数是多少？"}
 
 
@@ -63,6 +64,7 @@ def main() -> int:
     args = parser.parse_args()
     settings = Settings.from_env(data_dir=args.data_dir)
     questions = [json.loads(line)["q"] for line in open(args.questions, encoding="utf-8") if line.strip()]
+    ensure_database(settings)
     result = warm(settings, questions, args.repeat)
     print(f"build_assistant: {result['build_s']:.2f} s; first passage question (loads the index): "
           f"{result['first_passage_s']:.2f} s")

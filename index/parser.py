@@ -27,7 +27,7 @@ def parse_document(source: SourceText) -> Document:
     tables, warnings = parse_tables(source.lines, file)
     sections = parse_sections(source.lines, [(t.line_start, t.line_end) for t in tables])
     if warnings:
-        logger.warning("%s: %d table warnings, the first: %s", file, len(warnings), warnings[0])
+        logger.info("%s: %d table warnings, the first: %s", file, len(warnings), warnings[0])
     for warning in warnings:
         logger.debug("%s: %s", file, warning)
     logger.info(
