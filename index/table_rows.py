@@ -76,6 +76,7 @@ class Column:
 def header_columns(header: list[list[str]], width: int) -> list[Column]:
     """Fill merged header cells and give every column its path and role."""
     grid = [[normalize(c) for c in row] + [""] * (width - len(row)) for row in header]
+    _place_orphan_subheaders(grid)
     filled = [list(row) for row in grid]
     for r, row in enumerate(grid):
         for c in range(1, width):
@@ -98,6 +99,40 @@ def header_columns(header: list[list[str]], width: int) -> list[Column]:
             role = left if left in (CODE, LABEL, PROJECT) else SKIP
         columns.append(Column(c, path, role, top))
     return columns
+
+
+def _place_orphan_subheaders(grid: list[list[str]]) -> None:
+    """Move a sub-header printed past the end of its group back into the group (in place).
+
+    Some exports drop a column from the top header row and push the group's last
+    sub-header to the far right, under no top cell (巴州 表2: 上级国有资本经营预算安排的
+    转移支付 after 非财政拨款结转结余). A sub-header whose nearest top cell to the left is a
+    leaf (no sub-header under it) cannot belong to that cell; it is the last sub-column
+    of the nearest group to the left, so it moves next to that group's sub-headers and
+    the leaf top cells between move one column right, as the data rows have them.
+    """
+    if len(grid) < 2:
+        return
+    top, sub = grid[0], grid[-1]
+    for j in range(len(top) - 1, 0, -1):
+        if top[j] or not sub[j]:
+            continue
+        left = next((i for i in range(j - 1, -1, -1) if top[i]), None)
+        if left is None or sub[left]:
+            continue  # under a spanning group: an ordinary merged header
+        group = next((i for i in range(left - 1, -1, -1) if top[i] and sub[i]), None)
+        if group is None:
+            return
+        end = group
+        while end + 1 < j and not top[end + 1] and sub[end + 1]:
+            end += 1
+        if any(sub[k] for k in range(end + 1, j)):
+            return
+        label = sub[j]
+        for row in grid:
+            row[end + 1: j + 1] = [""] + row[end + 1: j]
+        sub[end + 1] = label
+        return
 
 
 def _role(path: list[str]) -> str:

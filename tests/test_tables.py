@@ -559,3 +559,15 @@ def test_parsed_tables_match_golden_file(name, path):
     if os.environ.get("BUDGET_UPDATE_GOLDEN") == "1":
         golden.write_text(json.dumps(digest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     assert digest == json.loads(golden.read_text(encoding="utf-8"))
+
+
+def test_a_subheader_printed_past_the_end_of_its_group_is_moved_back_into_it():
+    """巴州 表2 L148-149: 上级国有资本经营预算安排的转移支付 sits last, under no top cell; the data rows
+    (and the ※ column numbers) have it as the 7th 财政拨款 column, before 财政专户 … 非财政拨款结转结余."""
+    t = table(BAZHOU, "表2")
+    assert t.columns[7] == "财政拨款(补助)/上级国有资本经营预算安排的转移支付"
+    assert t.columns[-4:] == ["财政专户(教育收费)", "单位资金", "财政拨款结转", "非财政拨款结转结余"]
+    total = row(t, "总计")
+    cells = {c.column_path: c.value for c in total.cells if c.value is not None}
+    assert (cells["单位资金"], cells["财政拨款结转"]) == (375.98, 2596.0)
+    assert total.value(Measure.UNIT_FUNDS) == 375.98 and total.value(Measure.CARRYOVER) == 2596.0
