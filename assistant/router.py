@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any, Protocol
 
 from assistant.answer import Route
-from assistant.lexicon import Intent
+from assistant.lexicon import Intent, normalize
 from assistant.passage_engine import PassageEngine, PassageHit
 from assistant.sql_engine import SqlEngine, SqlOutcome
 from assistant.understanding import Catalog, ParsedQuestion, parse_question
@@ -83,6 +83,8 @@ class Router:
                 return RoutedResult(selection, outcome)
             selection = Selection("passages", selection.reason + "；表格中没有对应的行，改为检索说明段落")
         hits = self._passages(parsed, outcome)
+        if selection.route == "passages" and parsed.intent is not Intent.FACT and _misses_terms(parsed, hits):
+            return RoutedResult(Selection("none", _not_in_documents(parsed)))
         if selection.route == "both" and outcome is None:
             selection = Selection("passages", selection.reason + "；表格中没有对应的行，只引用说明")
         elif selection.route == "both" and not _uses_table(parsed, outcome):
@@ -97,6 +99,20 @@ class Router:
             return [PassageHit(p, 1.0) for p in self.passage_engine.passages(outcome.passage_ids)[:3]]
         k = 1 if parsed.intent is Intent.DEFINE else 2
         return self.passage_engine.run(parsed, k=k)
+
+
+def _misses_terms(parsed: ParsedQuestion, hits: list[PassageHit]) -> bool:
+    """An amount of a named subject was asked, no table row has it, and no passage found mentions it."""
+    if parsed.intent not in (Intent.LOOKUP, Intent.COMPARE, Intent.RANK, Intent.SHARE) or not parsed.terms:
+        return False
+    texts = [normalize(hit.passage.text) for hit in hits]
+    return not any(term.name in text for term in parsed.terms for text in texts)
+
+
+def _not_in_documents(parsed: ParsedQuestion) -> str:
+    names = "、".join(f"“{t.name}”" for t in parsed.terms)
+    documents = "、".join(f"{d.department}{d.year}年{d.kind}" for d in parsed.documents[:3])
+    return f"{documents}的表格中没有{names}的数额，说明中也没有提到（文件没有说明）"
 
 
 def _uses_table(parsed: ParsedQuestion, outcome: SqlOutcome) -> bool:

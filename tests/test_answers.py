@@ -295,3 +295,10 @@ def test_which_department_spends_most_ranks_the_documents_not_the_subjects(assis
     ranking = [line for line in answer.answer.splitlines() if line[:2] in ("1.", "2.", "3.")]
     assert [line.split("：")[1].split(" ")[0] for line in ranking] == ["19.00", "12.60", "2.77"]
     assert ranking[0].startswith("1. 巴音郭楞蒙古自治州人力资源和社会保障局")
+
+
+def test_a_subject_the_document_does_not_carry_is_said_to_be_absent(assistant):
+    answer = assistant.ask("轮台县人社局2024年会议费预算是多少？")
+    assert answer.route == "none"
+    assert "轮台县人力资源和社会保障局2024年预算的表格中没有“会议费”的数额，说明中也没有提到" in answer.answer
+    assert not answer.checks and not answer.citations
