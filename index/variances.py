@@ -1,9 +1,12 @@
 """Variance statements (增减变动说明) and budget execution items (预决算差异) from the narrative.
 
 ``extract_variances`` reads every "…比上年预算增加/减少 X 万元，增长/下降 Y%，主要原因是…"
-statement (also 较上年… / 与上年度相比…); ``extract_executions`` reads the 决算
+statement (also 较上年… / 与上年度相比… / 比2022年（上一年度，下同）预算…), and the 上海
+items "上年当年预算执行数为 B 万元，本年预算安排 A 万元，比上年预算执行数增加 Y%" (the
+change is then A − B); ``extract_executions`` reads the 决算
 items "…年初预算数为 A 万元，决算数 B 万元，完成年初预算的 C%，…主要原因是…".
-Each is linked, when its subject is a functional subject (…（类）…（款）…（项）), to
+Each is linked, when its subject is a functional subject (…（类）…（款）…（项）, or from
+its 款 under a 类 heading), to
 the row of the 一般公共预算支出 table (预算) or the 一般公共预算财政拨款支出决算表
 (公开05表, 决算) by the subject names of the table rows, level by level
 (``index.linking``), and the stated amount is compared with the row's total.
@@ -16,7 +19,7 @@ from dataclasses import dataclass
 
 from index.linking import CellIndex, link_amount
 from index.model import Document, DocumentKind, Measure, PassageKind, TableKind
-from index.passages import cut_blocks
+from index.passages import Block, cut_blocks
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +32,10 @@ _CHANGE = re.compile(
     rf"(?:\s*[，,、]?\s*(?:增长|下降|减少|增加){_PLACEHOLDER}\s*(?P<pct>{_NUM})\s*[%％])?"
 )
 # without a percentage, a change counts only right after its comparison (比上年预算 / 与上年相比 / 比2024年预算)
-_COMPARATOR = re.compile(r"(?:(?:比|较)(?:上年|\d{4}\s*年)(?:度)?(?:预算|决算)?(?:数)?|与(?:上年|\d{4}\s*年)度?相比[，,]?)\s*$")
+_COMPARATOR = re.compile(  # "比2022年（上一年度，下同）预算": a gloss may follow the year
+    r"(?:(?:比|较)(?:上年|\d{4}\s*年)(?:度)?(?:[（(][^（()）]{1,12}[)）])?(?:预算|决算)?(?:数)?"
+    r"|与(?:上年|\d{4}\s*年)度?相比[，,]?)\s*$"
+)
 _EXECUTION = re.compile(
     rf"(?:年初)?预算数?为?\s*(?P<budget>{_NUM})\s*万元\s*[，,]\s*(?:支出)?决算数?为?\s*(?P<final>{_NUM})\s*万元"
     rf"\s*[，,]?\s*(?:完成(?:年初)?预算的\s*(?P<pct>{_NUM})\s*[%％]\s*[，,。]?)?"
@@ -39,6 +45,14 @@ _SUBJECT = re.compile(
     r"(?P<l1>[^（()）:：\d.、，,]+?)\s*[（(]类[)）]\s*(?:(?P<l2>[^（()）:：]+?)\s*[（(]款[)）])?\s*"
     r"(?:(?P<l3>[^（()）:：]+?)\s*[（(]项[)）])?"
 )
+# a path written from its 款 (江苏: "人大事务（款）行政运行（项）" under the heading "（一）一般公共服务（类）")
+_SUBJECT_BELOW = re.compile(r"[^（()）:：\d.、，,\s]+?\s*[（(]款[)）]")
+# 上海 2023+: "2023年当年预算执行数为60.13万元，2024年预算安排25.77万元，比2023年预算执行数减少57.14%"
+_AGAINST_EXECUTION = re.compile(
+    rf"预算执行数为?\s*(?P<base>{_NUM})\s*万元\s*[，,]\s*(?:\d{{4}}\s*年)?预算安排\s*(?P<amount>{_NUM})\s*万元"
+    rf"\s*[，,]\s*比(?:上年|\d{{4}}\s*年)(?:当年)?预算执行数\s*(?P<dir>增加|减少|增长|下降)\s*(?P<pct>{_NUM})\s*[%％]"
+)
+_SHARED_REASON = re.compile(r"(?P<dir>增加|减少)的主要原因(?:是|为)\s*[:：]?(?P<reason>[^。]{1,200})。")
 _EXECUTION_NOTE = re.compile(r"(?:主要)?原因|差异|持平")
 _ITEM_NUMBER = re.compile(r"^\s*(?:\d{1,2}\s*[.、．]|[（(]\s*\d{1,2}\s*[)）])\s*")
 _CLAUSE_END = "。；;"
@@ -122,12 +136,56 @@ def extract_variances(document: Document) -> list[Variance]:
                 change_amount=_number(match["amt"]),
                 change_pct=_number(match["pct"]) if match["pct"] else None,
                 direction="增加" if match["dir"] in ("增加", "增长") else "减少",
-                reason=_reason(block.text[match.end():reason_end]),
+                reason=_reason(block.text[match.end():reason_end]) or _shared_reason(block.text, match),
                 line_start=block.line_at(start),
                 line_end=block.line_at(max(start, reason_end - 1)),
                 **link,
             ))
+        found.extend(_against_execution(block, document, linker, len(found)))
     logger.info("%s: %d variance statements", doc_id, len(found))
+    return found
+
+
+def _shared_reason(text: str, match: re.Match) -> str:
+    """A reason given once for several statements: "财政拨款收入支出减少的主要原因是项目调整。" (上海 编制说明)."""
+    direction = "增加" if match["dir"] in ("增加", "增长") else "减少"
+    shared = _SHARED_REASON.search(text, match.end())
+    if shared is None or shared["dir"] != direction:
+        return ""
+    return shared["reason"].strip(" ，,；;\n")
+
+
+def _against_execution(block: Block, document: Document, linker: "SubjectLinker", seq: int) -> list[Variance]:
+    """Items compared with the previous year's execution (上年预算执行数), the change given in % only.
+
+    ``change_amount`` is then this year's amount less that execution, both as written.
+    """
+    doc_id = document.meta.doc_id
+    found = []
+    for match in _AGAINST_EXECUTION.finditer(block.text):
+        start = _item_start(block.text, match.start())
+        coded = _SUBJECT.search(block.text, start, match.start())
+        if coded is None:
+            continue
+        subject = _ITEM_NUMBER.sub("", coded.group(0)).strip(" “”\"")
+        amount, base = _number(match["amount"]), _number(match["base"])
+        reason_end = _reason_end(block.text, match.end(), len(block.text))
+        code, link = linker.link(subject, amount)
+        found.append(Variance(
+            doc_id=doc_id,
+            seq=seq + len(found) + 1,
+            passage_id=block.to_passage(doc_id).passage_id,
+            subject=subject,
+            subject_code=code,
+            amount=amount,
+            change_amount=round(abs(amount - base), 2),
+            change_pct=_number(match["pct"]),
+            direction="增加" if match["dir"] in ("增加", "增长") else "减少",
+            reason=_reason(block.text[match.end():reason_end]),
+            line_start=block.line_at(start),
+            line_end=block.line_at(max(start, reason_end - 1)),
+            **link,
+        ))
     return found
 
 
@@ -263,7 +321,7 @@ class SubjectLinker:
 
     def link(self, subject: str, amount: float | None) -> tuple[str | None, dict]:
         empty = {"table_id": None, "row_index": None, "linked_value": None, "agrees": None}
-        if not _SUBJECT.search(subject):
+        if not (_SUBJECT.search(subject) or _SUBJECT_BELOW.search(subject)):
             return None, empty
         found = link_amount(self.cells, subject, self.measure, (TableKind.GENERAL_EXPENDITURE.value,))
         if found is None or found.cell.subject_code is None:

@@ -422,3 +422,61 @@ def test_folder_of_narrative_and_tables_pdfs_ingests_as_one_document(tmp_path):
         linked = con.execute(
             "SELECT count(*) FROM variances WHERE subject_code IS NOT NULL AND agrees").fetchone()[0]
         assert linked >= 3  # the narrative's subjects are linked to the tables of the other file
+
+
+# ---------------------------------------------------------------- variances and budget execution
+
+@cache
+def jiangsu_2019() -> Document:
+    """The 2019 narrative and tables PDFs joined into one document, as ingestion does."""
+    from index.parts import join_sources
+
+    return parse_document(join_sources([corpus_source(JIANGSU_2019_TEXT), corpus_source(JIANGSU_2019_TABLES)]))
+
+
+def test_jiangsu_subject_written_from_its_kuan_links_to_the_tables_pdf():
+    from index.variances import extract_variances
+
+    meeting = next(v for v in extract_variances(jiangsu_2019()) if "人大会议" in v.subject)
+    assert (meeting.subject_code, meeting.amount, meeting.direction, meeting.change_amount, meeting.change_pct) == (
+        "2010104", 1469.73, "增加", 164.48, 12.6)
+    assert meeting.agrees is True
+
+
+def test_putuo_item_against_last_years_execution_is_a_variance_checked_against_the_table():
+    from index.variances import extract_variances
+
+    variances = extract_variances(corpus_document(WANLI_2023))
+    pension = next(v for v in variances if v.subject_code == "2080506")
+    # p7 item 16 repeats item 15's figures: "2023年预算安排441.25万元" where the table says 2,206,272 元
+    assert (pension.amount, pension.change_pct, pension.direction) == (441.25, 60.54, "增加")
+    assert pension.change_amount == pytest.approx(441.25 - 132.59)
+    assert pension.linked_value == pytest.approx(220.6272) and pension.agrees is False
+    assert sum(1 for v in variances if v.agrees) >= 25
+
+
+def test_year_with_a_gloss_still_compares():
+    from index.variances import extract_variances
+
+    income = next(v for v in extract_variances(corpus_document(WANLI_2023)) if v.subject == "财政拨款收入")
+    assert (income.amount, income.direction, income.change_amount) == (16497.86, "增加", 1421.25)
+
+
+def test_final_execution_items_link_to_the_general_expenditure_table():
+    from index.variances import extract_executions
+
+    executions = extract_executions(corpus_document(FINANCE_2024))
+    overall = executions[0]
+    assert (overall.initial_budget, overall.final_amount, overall.completion_pct) == (2993.92, 2940.05, 98.2)
+    admin = next(e for e in executions if e.subject_code == "2010601")
+    assert (admin.initial_budget, admin.final_amount, admin.agrees) == (1560.05, 1511.89, True)
+
+
+def test_reason_given_once_for_several_statements_is_shared():
+    from index.variances import extract_variances
+
+    statements = [v for v in extract_variances(corpus_document(PUTUO_2025)) if v.line_start in (63, 65)]
+    assert [(v.subject, v.change_amount, v.reason) for v in statements] == [
+        ("财政拨款收入", 2389.52, "项目调整"), ("财政拨款支出预算", 2389.52, "项目调整"),
+        ("一般公共预算拨款支出预算", 2389.52, "项目调整"),
+    ]
