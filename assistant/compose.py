@@ -103,6 +103,8 @@ def _quote(hit: PassageHit, question: str, catalog: Catalog) -> str:
         text = text[:MAX_QUOTE] + "……"
     section = p.section_path[-1] if p.section_path else ""
     where = f"第 {p.line_start} 行" if p.line_start == p.line_end else f"第 {p.line_start}–{p.line_end} 行"
+    if p.page is not None:
+        where = f"第 {p.page} 页，{where}"
     name = _doc_name(doc) if doc else p.doc_id
     return f"「{text}」（{name}，{section + '，' if section else ''}{where}）"
 
