@@ -15,6 +15,7 @@ from pathlib import Path
 
 from index.errors import UnsupportedDocumentError
 from index.model import DocumentKind, DocumentMeta, DocumentScope, Line, SourceText
+from index.sections import clean
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +24,6 @@ MISSING_DEPARTMENT = "没有编制部门名称"
 COVER_LINES = 8  # non-blank lines read as the cover (封面), before the table of contents
 SHORT_LINE = 40  # a line this short may be a title
 
-_MARKUP = re.compile(r"</?[a-z]+\s*/?>|\*\*|\[bookmark:[^\]]*\]|^\s*#+\s*|^\s*[-•·]\s+")
 # "2024 年部门预算公开", "2025年区级单位预算", "2023年度许昌市人力资源和社会保障局部门决算"
 _TITLE = re.compile(
     r"(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*[^，。；,;\s\d年预决]{0,30}?"
@@ -74,11 +74,6 @@ def extract_metadata(source: SourceText) -> DocumentMeta:
     )
     logger.info("%s: %s (region %r)", file, meta.doc_id, meta.region)
     return meta
-
-
-def clean(text: str) -> str:
-    """A line without markdown/HTML markup, bullets and outer whitespace."""
-    return _MARKUP.sub("", text.replace("\u3000", " ")).strip()
 
 
 def _cover(texts: list[str]) -> list[str]:
