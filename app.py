@@ -2,8 +2,8 @@
 
 Streamlit only: widgets, session state, cached resources and error display.
 Answers come from ``Assistant.ask`` (the same as the CLI); what the pages show
-comes from ``assistant.browse``, charts from ``assistant.charts``, uploads go
-through ``assistant.uploads``. The data folder is ``BUDGET_DATA_DIR`` (default
+comes from ``ui.browse``, charts from ``ui.charts``, uploads go
+through ``ui.uploads``. The data folder is ``BUDGET_DATA_DIR`` (default
 ``data``), read once per run by ``Settings.from_env()``.
 """
 from __future__ import annotations
@@ -17,12 +17,12 @@ from typing import Any, Callable, Iterator, TypeVar
 
 import streamlit as st
 
-from assistant import browse, charts
+from ui import browse, charts
 from assistant.answer import Answer, Citation, NumberCheck
-from assistant.sql_guard import connect_guarded
+from assistant.engines.sql_guard import connect_guarded
 from index.config import Settings
 from index.errors import BudgetError
-from index.retrieval import MANIFEST
+from index.search.retriever import MANIFEST
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 logger = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def prepared_database(settings: Settings) -> list[str]:
 @st.cache_resource(show_spinner="正在加载叙述索引…", max_entries=1)
 def shared_retriever(settings: Settings, data_version: tuple[int, int]) -> Any:
     """The narrative index and embedding model, loaded once for every session (thread-safe)."""
-    from index.retrieval import NarrativeRetriever
+    from index.search.retriever import NarrativeRetriever
 
     retriever = NarrativeRetriever.load(settings)
     retriever.retrieve(WARM_UP_QUESTION, k=1)
@@ -323,7 +323,7 @@ def document_page() -> None:
 
 
 def render_audit(settings: Settings) -> None:
-    from index import audit
+    from index.audit import narrative as audit
 
     with read_connection(settings) as connection:
         documents = browse.loaded_documents(connection)
@@ -374,7 +374,7 @@ def loaded_documents(settings: Settings) -> list[Any]:
 
 def upload(settings: Settings, name: str, data: bytes) -> Any:
     """Ingest an uploaded file, unless its bytes are loaded already; connections are released first."""
-    from assistant.uploads import UploadResult, check_upload, ingest_upload, loaded_as
+    from ui.uploads import UploadResult, check_upload, ingest_upload, loaded_as
 
     check_upload(name, len(data), settings)
     if settings.db_path.exists():

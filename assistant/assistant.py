@@ -9,7 +9,7 @@ from assistant.answer import Answer
 from assistant.checks import CellIndex, NarrativeLinks, QuotedRange, check_figures, check_text
 from assistant.compose import citations, compose
 from assistant.router import Router
-from assistant.understanding import Catalog, parse_question
+from assistant.question.parse import Catalog, parse_question
 
 logger = logging.getLogger(__name__)
 

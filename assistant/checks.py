@@ -5,8 +5,8 @@ cell says otherwise (``expected``); ``computed``: derived by the formula in
 ``source``; ``unverified``: no cell to compare with (e.g. a 上年 figure).
 
 A number quoted from a passage is checked through the audit's link for that
-sentence (``audit_findings``, made at ingest by ``index.audit`` with
-``index.linking``): one linking implementation for audit and answers. A number
+sentence (``audit_findings``, made at ingest by ``index.audit.narrative`` with
+``index.audit.linking``): one linking implementation for audit and answers. A number
 the audit did not link falls back to a value lookup in the document's cells.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import duckdb
 
 from assistant.answer import NumberCheck
-from assistant.sql_engine import Figure
+from assistant.engines.sql import Figure
 
 logger = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ def run_docs(settings: Settings, args: Namespace) -> int:
     """docs: list the loaded documents, building the database from the data folder when missing."""
     from assistant.errors import DatabaseMissingError
     from index.ingest import ensure_database
-    from index.store import BudgetStore
+    from index.store.database import BudgetStore
 
     report = ensure_database(settings, progress=sys.stderr.isatty())
     if report is not None and report.entries:
@@ -124,7 +124,7 @@ def run_sql(settings: Settings, args: Namespace) -> int:
     """sql "SELECT …" [--json]: one guarded read-only SELECT; rows as a table or JSON."""
     import json
 
-    from assistant.sql_guard import connect_guarded, run_select
+    from assistant.engines.sql_guard import connect_guarded, run_select
 
     _ensure_database(settings)
     connection = connect_guarded(settings.db_path)
@@ -146,8 +146,8 @@ def run_sql(settings: Settings, args: Namespace) -> int:
 
 def run_audit(settings: Settings, args: Namespace) -> int:
     """audit [DOC] [--format text|csv|markdown]: the findings stored at ingest (narrative vs tables, sums)."""
-    from index.audit import read_findings, render_findings
-    from index.store import connect_read_only
+    from index.audit.narrative import read_findings, render_findings
+    from index.store.database import connect_read_only
 
     _ensure_database(settings)
     connection = connect_read_only(settings.db_path)

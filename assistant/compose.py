@@ -4,11 +4,11 @@ from __future__ import annotations
 import re
 
 from assistant.answer import Citation
-from assistant.passage_engine import PassageHit
+from assistant.engines.passages import PassageHit
 from assistant.router import RoutedResult
 from assistant.sentences import key_sentences, split_sentences
-from assistant.sql_engine import Figure
-from assistant.understanding import Catalog, DocumentRef, ParsedQuestion
+from assistant.engines.sql import Figure
+from assistant.question.parse import Catalog, DocumentRef, ParsedQuestion
 
 MAX_QUOTE = 600
 _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff\d%])[ \u3000]+(?=[\u4e00-\u9fff\d])|(?<=[\u4e00-\u9fff])[ \u3000]+(?=\S)")

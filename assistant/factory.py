@@ -7,11 +7,11 @@ from typing import Any, Callable
 from assistant.assistant import Assistant
 from assistant.checks import CellIndex, NarrativeLinks
 from assistant.errors import DatabaseMissingError
-from assistant.passage_engine import PassageEngine
+from assistant.engines.passages import PassageEngine
 from assistant.router import Router, RuleSelector
-from assistant.sql_engine import SqlEngine
-from assistant.sql_guard import connect_guarded
-from assistant.understanding import Catalog
+from assistant.engines.sql import SqlEngine
+from assistant.engines.sql_guard import connect_guarded
+from assistant.question.parse import Catalog
 from index.config import Settings
 
 logger = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ def build_assistant(settings: Settings, load_retriever: Callable[[], Any] | None
 
     if load_retriever is None:
         def load_retriever():
-            from index.retrieval import NarrativeRetriever
+            from index.search.retriever import NarrativeRetriever
 
             return NarrativeRetriever.load(settings)
 

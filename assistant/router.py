@@ -14,10 +14,10 @@ from functools import cache
 from typing import Any, Protocol
 
 from assistant.answer import Route
-from assistant.lexicon import Intent, normalize
-from assistant.passage_engine import PassageEngine, PassageHit
-from assistant.sql_engine import SqlEngine, SqlOutcome
-from assistant.understanding import Catalog, ParsedQuestion, parse_question
+from assistant.question.lexicon import Intent, normalize
+from assistant.engines.passages import PassageEngine, PassageHit
+from assistant.engines.sql import SqlEngine, SqlOutcome
+from assistant.question.parse import Catalog, ParsedQuestion, parse_question
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from index.config import Settings
 from index.ingest import prepare_source, read_file
-from index.store import BudgetStore
+from index.store.database import BudgetStore
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "data").glob("0*.txt"))

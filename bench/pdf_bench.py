@@ -15,8 +15,8 @@ import statistics
 import time
 from pathlib import Path
 
-from index.parser import parse_document
-from index.pdf import read_pdf_with_warnings
+from index.parse.document import parse_document
+from index.read.pdf import read_pdf_with_warnings
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"

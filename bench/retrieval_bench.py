@@ -22,9 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from index.config import Settings  # noqa: E402
-from index.embeddings import build_embed_model  # noqa: E402
-from index.passages import cut_passages  # noqa: E402
-from index.retrieval import NarrativeRetriever, build_index  # noqa: E402
+from index.search.embeddings import build_embed_model  # noqa: E402
+from index.narrative.passages import cut_passages  # noqa: E402
+from index.search.retriever import NarrativeRetriever, build_index  # noqa: E402
 from test_passages import SEED_FILES, load_seed  # noqa: E402
 
 QUESTIONS = ROOT / "tests" / "retrieval_questions.jsonl"
@@ -41,7 +41,7 @@ def cold_start(settings: Settings) -> float:
         "import time; t = time.perf_counter()\n"
         "from pathlib import Path\n"
         "from index.config import Settings\n"
-        "from index.retrieval import NarrativeRetriever\n"
+        "from index.search.retriever import NarrativeRetriever\n"
         f"s = Settings(data_dir=Path({str(settings.data_dir)!r}), embed_model={settings.embed_model!r})\n"
         "NarrativeRetriever.load(s).retrieve('三公经费为什么减少')\n"
         "print(time.perf_counter() - t)\n"

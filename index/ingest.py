@@ -18,7 +18,7 @@ in a later run joins the parts already loaded that are still on disk.
 A lock file beside the database keeps two processes from ingesting at once;
 the second waits. After a run that changed anything (or found loaded files
 but no narrative index folder) the narrative index is refreshed
-(``index.retrieval.refresh_index``), after the write connection is closed.
+(``index.search.retriever.refresh_index``), after the write connection is closed.
 """
 from __future__ import annotations
 
@@ -33,8 +33,8 @@ from typing import Any, Iterator, Literal, Sequence
 from index.config import Settings
 from index.errors import BudgetError, DocumentConflictError, UnreadableDocumentError
 from index.model import Document, Passage, SourceText
-from index.parts import join_sources, parts_overlap
-from index.store import BudgetStore, DatabaseUnavailableError, connect_read_only, format_version, read_format
+from index.read.parts import join_sources, parts_overlap
+from index.store.database import BudgetStore, DatabaseUnavailableError, connect_read_only, format_version, read_format
 
 try:
     import fcntl
@@ -140,7 +140,7 @@ def expand_paths(paths: Sequence[Path | str]) -> list[Path]:
 
 def read_file(path: Path, settings: Settings) -> SourceText:
     """Read one file (读取); raises ``UnreadableDocumentError`` for a missing path."""
-    from index.reading import read_source
+    from index.read.files import read_source
 
     if not path.is_file():
         raise UnreadableDocumentError(path.name, "文件不存在")
@@ -149,10 +149,10 @@ def read_file(path: Path, settings: Settings) -> SourceText:
 
 def prepare_source(source: SourceText) -> PreparedDocument:
     """Parse a read file; cut its passages, variances and executions; audit it (解析)."""
-    from index.audit import audit_document
-    from index.parser import parse_document
-    from index.passages import cut_passages
-    from index.variances import extract_executions, extract_variances
+    from index.audit.narrative import audit_document
+    from index.parse.document import parse_document
+    from index.narrative.passages import cut_passages
+    from index.narrative.variances import extract_executions, extract_variances
 
     started = time.perf_counter()
     document = parse_document(source)
@@ -343,7 +343,7 @@ def _failing(state: _FileState) -> Iterator[None]:
 
 def _refresh_index(settings: Settings, report: IngestReport) -> None:
     """Rebuild the narrative index from the passages table."""
-    from index.retrieval import refresh_index
+    from index.search.retriever import refresh_index
 
     started = time.perf_counter()
     try:

@@ -2,7 +2,7 @@
 
 The database is built from data/ into tmp (tables and passages, no embedding
 index); passages are retrieved by ``KeywordRetriever``, a stand-in for
-``index.retrieval.NarrativeRetriever`` with the same ``retrieve`` signature.
+``index.search.retriever.NarrativeRetriever`` with the same ``retrieve`` signature.
 """
 from __future__ import annotations
 
@@ -17,15 +17,15 @@ from assistant.answer import Answer
 from assistant.assistant import Assistant
 from assistant.checks import CellIndex, NarrativeLinks, check_figures, numbers_with_units
 from assistant.cli import main
-from assistant.passage_engine import PassageEngine
+from assistant.engines.passages import PassageEngine
 from assistant.router import Router, RuleSelector
-from assistant.sql_engine import Figure, SqlEngine
-from assistant.sql_guard import connect_guarded
-from assistant.understanding import Catalog
+from assistant.engines.sql import Figure, SqlEngine
+from assistant.engines.sql_guard import connect_guarded
+from assistant.question.parse import Catalog
 from index.config import Settings
 from index.ingest import ingest_paths
 from index.model import Passage
-from index.retrieval import read_passages
+from index.search.retriever import read_passages
 from tests.conftest import SEEDS
 
 

@@ -15,7 +15,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from assistant import browse, charts, uploads
+from ui import browse, charts, uploads
 from index.config import Settings
 from index.errors import BudgetError
 from index.ingest import ingest_paths
@@ -144,7 +144,7 @@ def test_a_budget_error_is_shown_with_its_message(app):
 def test_upload_loads_the_document_and_lists_it(luntai_only, tmp_path, monkeypatch):
     data_dir = data_copy(luntai_only, tmp_path)
     refreshed = []
-    monkeypatch.setattr("index.retrieval.refresh_index", lambda settings: refreshed.append(settings.data_dir))
+    monkeypatch.setattr("index.search.retriever.refresh_index", lambda settings: refreshed.append(settings.data_dir))
     monkeypatch.setenv("BUDGET_DATA_DIR", str(data_dir))
     monkeypatch.setitem(sys.modules, "assistant.factory", fake_assistant)
     at = AppTest.from_file(APP, default_timeout=60).run()

@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from index.audit import (
+from index.audit.narrative import (
     AuditUnavailableError,
     amount_census,
     audit_document,
@@ -18,12 +18,12 @@ from index.audit import (
     render_findings,
     summarize,
 )
-from index.parser import parse_document
-from index.reading import read_source
+from index.parse.document import parse_document
+from index.read.files import read_source
 from tests.conftest import LUNTAI, SEEDS
 
 MAX_BYTES = 50_000_000
-SCHEMA = Path(__file__).resolve().parent.parent / "index" / "schema.sql"
+SCHEMA = Path(__file__).resolve().parent.parent / "index" / "store" / "schema.sql"
 
 # Every mismatch of the seeds, checked by reading the source lines:
 # (kind, line, stated, table value or recomputed figure)
@@ -105,7 +105,7 @@ def test_amounts_after_a_list_intro_are_audited(findings):
 
 def test_passage_quoted_at_answer_time_is_checked_like_the_audit(documents):
     """The answer path: one passage and its section path, over the same cell index."""
-    from index.linking import CellIndex
+    from index.audit.linking import CellIndex
 
     index = CellIndex.from_document(documents["xuchang"])
     text = "2023年度一般公共预算财政拨款支出11886.69万元，主要用于以下方面：社会保障和就业支出（类）10663.66万元，占89.71%。"

@@ -14,8 +14,8 @@ import pytest
 
 from conftest import BAZHOU, LUNTAI, SEEDS, XUCHANG
 from index.model import Line, Measure, Row, Table
-from index.tables import parse_tables
-from index.templates import TOTAL_LABEL, normalize
+from index.parse.tables import parse_tables
+from index.parse.templates import TOTAL_LABEL, normalize
 
 TOLERANCE = 0.01 + 1e-9
 SPLITS = [

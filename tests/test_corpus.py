@@ -13,9 +13,9 @@ import pytest
 
 from conftest import corpus_pdf
 from index.model import Document, DocumentKind, DocumentScope, Measure, Row, SourceText, Table, TableKind
-from index.parser import parse_document
-from index.passages import cut_passages
-from index.pdf import read_pdf
+from index.parse.document import parse_document
+from index.narrative.passages import cut_passages
+from index.read.pdf import read_pdf
 
 K = TableKind
 PUTUO_2025 = "01_putuo_gov_office_2025_dept_budget.pdf"
@@ -429,13 +429,13 @@ def test_folder_of_narrative_and_tables_pdfs_ingests_as_one_document(tmp_path):
 @cache
 def jiangsu_2019() -> Document:
     """The 2019 narrative and tables PDFs joined into one document, as ingestion does."""
-    from index.parts import join_sources
+    from index.read.parts import join_sources
 
     return parse_document(join_sources([corpus_source(JIANGSU_2019_TEXT), corpus_source(JIANGSU_2019_TABLES)]))
 
 
 def test_jiangsu_subject_written_from_its_kuan_links_to_the_tables_pdf():
-    from index.variances import extract_variances
+    from index.narrative.variances import extract_variances
 
     meeting = next(v for v in extract_variances(jiangsu_2019()) if "人大会议" in v.subject)
     assert (meeting.subject_code, meeting.amount, meeting.direction, meeting.change_amount, meeting.change_pct) == (
@@ -444,7 +444,7 @@ def test_jiangsu_subject_written_from_its_kuan_links_to_the_tables_pdf():
 
 
 def test_putuo_item_against_last_years_execution_is_a_variance_checked_against_the_table():
-    from index.variances import extract_variances
+    from index.narrative.variances import extract_variances
 
     variances = extract_variances(corpus_document(WANLI_2023))
     pension = next(v for v in variances if v.subject_code == "2080506")
@@ -456,14 +456,14 @@ def test_putuo_item_against_last_years_execution_is_a_variance_checked_against_t
 
 
 def test_year_with_a_gloss_still_compares():
-    from index.variances import extract_variances
+    from index.narrative.variances import extract_variances
 
     income = next(v for v in extract_variances(corpus_document(WANLI_2023)) if v.subject == "财政拨款收入")
     assert (income.amount, income.direction, income.change_amount) == (16497.86, "增加", 1421.25)
 
 
 def test_final_execution_items_link_to_the_general_expenditure_table():
-    from index.variances import extract_executions
+    from index.narrative.variances import extract_executions
 
     executions = extract_executions(corpus_document(FINANCE_2024))
     overall = executions[0]
@@ -473,7 +473,7 @@ def test_final_execution_items_link_to_the_general_expenditure_table():
 
 
 def test_reason_given_once_for_several_statements_is_shared():
-    from index.variances import extract_variances
+    from index.narrative.variances import extract_variances
 
     statements = [v for v in extract_variances(corpus_document(PUTUO_2025)) if v.line_start in (63, 65)]
     assert [(v.subject, v.change_amount, v.reason) for v in statements] == [

@@ -14,8 +14,8 @@ from conftest import BAZHOU, LUNTAI, XUCHANG
 from index.config import Settings
 from index.ingest import ensure_database, ingest_lock, ingest_paths
 from index.model import Line, SourceText
-from index.parts import join_sources
-from index.store import BudgetStore, DatabaseUnavailableError
+from index.read.parts import join_sources
+from index.store.database import BudgetStore, DatabaseUnavailableError
 
 LUNTAI_ID = "2024-预算-部门-轮台县人力资源和社会保障局"
 BAZHOU_ID = "2024-预算-单位-巴音郭楞蒙古自治州人力资源和社会保障局"
@@ -25,7 +25,7 @@ XUCHANG_ID = "2023-决算-部门-许昌市人力资源和社会保障局"
 @pytest.fixture(autouse=True)
 def fake_index(monkeypatch):
     """A fake narrative index: building the real one (embeddings) is not this file's subject."""
-    monkeypatch.setitem(sys.modules, "index.retrieval", types.SimpleNamespace(refresh_index=fake_refresh_index))
+    monkeypatch.setitem(sys.modules, "index.search.retriever", types.SimpleNamespace(refresh_index=fake_refresh_index))
     fake_refresh_index.calls.clear()
 
 

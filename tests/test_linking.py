@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from index.linking import CellIndex, link_amount, load_cell_index, scope_for_section
-from index.parser import parse_document
-from index.reading import read_source
-from index.store import BudgetStore
+from index.audit.linking import CellIndex, link_amount, load_cell_index, scope_for_section
+from index.parse.document import parse_document
+from index.read.files import read_source
+from index.store.database import BudgetStore
 from tests.conftest import SEEDS
 
 MAX_BYTES = 50_000_000

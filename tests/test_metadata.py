@@ -5,10 +5,10 @@ import pdfplumber
 import pytest
 
 from index.errors import UnsupportedDocumentError
-from index.metadata import extract_metadata
+from index.parse.metadata import extract_metadata
 from index.model import DocumentKind, DocumentScope, Line, SourceText
-from index.pdf import page_lines
-from index.reading import read_source
+from index.read.pdf import page_lines
+from index.read.files import read_source
 from tests.conftest import SEEDS, corpus_pdf
 
 BUDGET, FINAL = DocumentKind.BUDGET, DocumentKind.FINAL

@@ -5,8 +5,8 @@ import pytest
 
 from index.errors import UnsupportedDocumentError
 from index.model import Document, DocumentKind, DocumentScope, Line, SourceText
-from index.parser import parse_document
-from index.reading import read_source
+from index.parse.document import parse_document
+from index.read.files import read_source
 from tests.conftest import SEEDS
 
 

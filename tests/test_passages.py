@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from index.model import Document, PassageKind
-from index.parser import parse_document
-from index.passages import cut_passages
-from index.reading import read_source
+from index.parse.document import parse_document
+from index.narrative.passages import cut_passages
+from index.read.files import read_source
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_FILES = {

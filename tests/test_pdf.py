@@ -13,7 +13,7 @@ import pytest
 
 from index.errors import UnreadableDocumentError
 from index.model import Line, SourceText
-from index.pdf import page_lines, read_pdf, read_pdf_with_warnings
+from index.read.pdf import page_lines, read_pdf, read_pdf_with_warnings
 from tests.conftest import corpus_pdf
 
 PUTUO_BUDGET = "01_putuo_gov_office_2025_dept_budget.pdf"
@@ -264,7 +264,7 @@ def test_scanned_page_with_a_printed_page_number_is_still_skipped(tmp_path):
 
 def test_read_pdf_logs_the_skipped_page(tmp_path, caplog):
     path = text_and_scan_pdf(tmp_path / "scan.pdf")
-    with caplog.at_level("WARNING", logger="index.pdf"):
+    with caplog.at_level("WARNING", logger="index.read.pdf"):
         read_pdf(path)
     assert "scan.pdf 第 2 页没有文字层（扫描图像），已跳过" in caplog.messages
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from index.errors import UnreadableDocumentError, UnsupportedDocumentError
-from index.reading import format_size, read_source
+from index.read.files import format_size, read_source
 from tests.conftest import BAZHOU, LUNTAI, SEEDS, XUCHANG, corpus_pdf
 
 LIMIT = 50 * 1024 * 1024

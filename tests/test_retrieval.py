@@ -14,16 +14,16 @@ import pytest
 from llama_index.core.schema import MetadataMode
 
 from index.config import Settings
-from index.embeddings import build_embed_model
+from index.search.embeddings import build_embed_model
 from index.model import PassageKind
-from index.passages import cut_passages
-from index.retrieval import (
+from index.narrative.passages import cut_passages
+from index.search.retriever import (
     IndexMissingError, NarrativeRetriever, _node, build_index, read_manifest, refresh_index,
 )
 from test_passages import SEED_FILES, load_seed
 
 QUESTIONS = Path(__file__).resolve().parent / "retrieval_questions.jsonl"
-SCHEMA = Path(__file__).resolve().parent.parent / "index" / "schema.sql"
+SCHEMA = Path(__file__).resolve().parent.parent / "index" / "store" / "schema.sql"
 MODES = ("bm25", "dense", "hybrid")
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 
 from index.model import Line, Section
-from index.pdf import read_pdf
-from index.reading import read_source
-from index.sections import is_title, marker_rank, parse_sections
+from index.read.pdf import read_pdf
+from index.read.files import read_source
+from index.parse.sections import is_title, marker_rank, parse_sections
 from tests.conftest import SEEDS, corpus_pdf
 
 LUNTAI_PART_3 = "第三部分 2024 年部门预算情况说明"

@@ -7,7 +7,7 @@ import duckdb
 import pytest
 
 from assistant.errors import QueryTimeoutError, UnsafeSQLError
-from assistant.sql_guard import check_sql, connect_guarded, run_select
+from assistant.engines.sql_guard import check_sql, connect_guarded, run_select
 
 REFUSED = [
     ("INSERT INTO cells (doc_id) VALUES ('x')", "只允许只读的 SELECT 查询，不允许 INSERT"),
@@ -94,7 +94,7 @@ def test_a_slow_query_is_interrupted_with_a_timeout_error(database):
 
 
 def test_guarded_connection_coexists_with_a_plain_read_only_connection(database):
-    from index.store import connect_read_only
+    from index.store.database import connect_read_only
 
     plain = connect_read_only(database)
     guarded = connect_guarded(database)

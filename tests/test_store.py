@@ -11,7 +11,7 @@ from index.model import (
     Cell, Document, DocumentKind, DocumentMeta, DocumentScope, Line, Measure, Passage, PassageKind, Row, Section,
     Subject, SubjectSystem, Table, TableKind,
 )
-from index.store import BudgetStore, DatabaseUnavailableError, connect_read_only
+from index.store.database import BudgetStore, DatabaseUnavailableError, connect_read_only
 
 DEPARTMENT = "轮台县人力资源和社会保障局"
 DOC_ID = f"2024-预算-部门-{DEPARTMENT}"

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from conftest import BAZHOU, LUNTAI, XUCHANG, corpus_pdf
-from index.codes import join_code, make_subject, split_leading_code
+from index.parse.codes import join_code, make_subject, split_leading_code
 from index.errors import DocumentParseError
 from index.model import Line, Measure, SubjectSystem, Table, TableKind
-from index.table_rows import parse_amount
-from index.tables import parse_tables
+from index.parse.rows import parse_amount
+from index.parse.tables import parse_tables
 
 K = TableKind
 
@@ -418,7 +418,7 @@ def test_letter_spaced_labels_are_closed_up():
 
 def test_other_template_family_from_a_pdf_is_read_by_the_same_rules():
     """江苏 tables PDF: number after the title (公开表一), titles with a （功能科目） suffix."""
-    pdf = pytest.importorskip("index.pdf")
+    pdf = pytest.importorskip("index.read.pdf")
     source = pdf.read_pdf(corpus_pdf("21_jiangsu_npc_2019_dept_budget_tables.pdf"))
     tables, _ = parse_tables(source.lines, source.path)
     found = {t.number: (t.kind, t.page) for t in tables}
@@ -430,7 +430,7 @@ def test_other_template_family_from_a_pdf_is_read_by_the_same_rules():
 
 
 def _paged(pages: list[str]) -> list[Line]:
-    """Lines of several pages, numbered on through them (as index.pdf emits them)."""
+    """Lines of several pages, numbered on through them (as index.read.pdf emits them)."""
     lines: list[Line] = []
     for page, text in enumerate(pages, start=1):
         for t in text.split("\n"):
@@ -462,13 +462,13 @@ CONTENTS_AND_TABLES = [
     ("详见单位的项目绩效目标表，主要用于", None),
 ])
 def test_corpus_titles_name_their_kind(title, kind):
-    from index.templates import title_kind
+    from index.parse.templates import title_kind
 
     assert title_kind(title) is kind
 
 
 def test_running_cost_column_is_the_total():
-    from index.templates import column_measure
+    from index.parse.templates import column_measure
 
     assert column_measure(["机关运行经费支出"]) is Measure.TOTAL
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.lexicon import Intent, Measure, place_variants, split_department
-from assistant.understanding import Catalog, Term, _document_ref, expand_synonyms, parse_question, term_key
+from assistant.question.lexicon import Intent, Measure, place_variants, split_department
+from assistant.question.parse import Catalog, Term, _document_ref, expand_synonyms, parse_question, term_key
 
 LUNTAI = "2024-预算-部门-轮台县人力资源和社会保障局"
 BAZHOU = "2024-预算-单位-巴音郭楞蒙古自治州人力资源和社会保障局"

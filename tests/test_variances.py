@@ -8,10 +8,10 @@ import duckdb
 import pytest
 
 from index.model import Document, Line
-from index.variances import BudgetExecution, Variance, extract_executions, extract_variances
+from index.narrative.variances import BudgetExecution, Variance, extract_executions, extract_variances
 from test_passages import load_seed
 
-SCHEMA = Path(__file__).resolve().parent.parent / "index" / "schema.sql"
+SCHEMA = Path(__file__).resolve().parent.parent / "index" / "store" / "schema.sql"
 LUNTAI = "2024-预算-部门-轮台县人力资源和社会保障局"
 BAZHOU = "2024-预算-单位-巴音郭楞蒙古自治州人力资源和社会保障局"
 XUCHANG = "2023-决算-部门-许昌市人力资源和社会保障局"
@@ -175,8 +175,8 @@ def _parse_pdf(name: str) -> Document:
     from conftest import corpus_pdf
 
     path = corpus_pdf(name)
-    from index.parser import parse_document
-    from index.reading import read_source
+    from index.parse.document import parse_document
+    from index.read.files import read_source
 
     return parse_document(read_source(path, 50 * 1024 * 1024))
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from assistant.lexicon import (
+from assistant.question.lexicon import (
     ASCENDING_CUES, FACT_CUES, INTENT_CUES, MEASURE_WORDS, SUBJECT_SYNONYMS, TABLE_CONCEPTS, TOP_N,
     Intent, Measure, normalize, org_variants, place_variants, split_department, sub_places, translate_english,
 )

@@ -2,7 +2,7 @@
 
 Definitions (什么是…) are looked up in the 名词解释 entries by their head
 word first; everything else goes to the hybrid retriever
-(``index.retrieval.NarrativeRetriever``), restricted to the documents the
+(``index.search.retriever.NarrativeRetriever``), restricted to the documents the
 question names. Passages the SQL engine points at (a variance item's own
 text) are fetched by id. The retriever is loaded on first use: it holds the
 embedding model, the slow part of a cold start.
@@ -15,8 +15,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from assistant.lexicon import FACT_CUES, Intent, normalize, translate_english
-from assistant.understanding import Catalog, ParsedQuestion, term_key
+from assistant.question.lexicon import FACT_CUES, Intent, normalize, translate_english
+from assistant.question.parse import Catalog, ParsedQuestion, term_key
 from index.model import Passage, PassageKind
 
 logger = logging.getLogger(__name__)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 import re
 
-from index.layouts import Item
+from index.parse.layouts import Item
 from index.model import Table, TableKind
-from index.templates import NOTE_NUMBER, normalize, title_kind
+from index.parse.templates import NOTE_NUMBER, normalize, title_kind
 
 logger = logging.getLogger(__name__)
 

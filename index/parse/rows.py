@@ -3,7 +3,7 @@
 A multi-row header is read as a person reads it: a blank header cell under a
 spanning cell takes that cell's text (from the left, when the columns below
 split it; from above, when nothing below is filled). Each value column gets a
-path such as ``财政拨款(补助)/一般公共预算`` and a Measure (index.templates).
+path such as ``财政拨款(补助)/一般公共预算`` and a Measure (index.parse.templates).
 
 Side-by-side panels (表1 收入|支出, 公开06表 人员经费|公用经费) are found by
 the columns themselves: a label or code column after a value column opens a
@@ -15,10 +15,10 @@ import logging
 import re
 from dataclasses import dataclass, replace
 
-from index.codes import join_code, make_subject, split_leading_code
-from index.layouts import Item
+from index.parse.codes import join_code, make_subject, split_leading_code
+from index.parse.layouts import Item
 from index.model import Cell, Measure, Row, TableKind
-from index.templates import (
+from index.parse.templates import (
     CODE_COLUMN,
     LABEL_COLUMN,
     PROJECT_COLUMN,

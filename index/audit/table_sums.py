@@ -15,7 +15,7 @@ import logging
 import re
 from typing import Sequence
 
-from index.linking import CellIndex, CellRef, first_total, format_amount, item_name, three_public_item, where
+from index.audit.linking import CellIndex, CellRef, first_total, format_amount, item_name, three_public_item, where
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ Each is linked, when its subject is a functional subject (…（类）…（款�
 its 款 under a 类 heading), to
 the row of the 一般公共预算支出 table (预算) or the 一般公共预算财政拨款支出决算表
 (公开05表, 决算) by the subject names of the table rows, level by level
-(``index.linking``), and the stated amount is compared with the row's total.
+(``index.audit.linking``), and the stated amount is compared with the row's total.
 """
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ import logging
 import re
 from dataclasses import dataclass
 
-from index.linking import CellIndex, link_amount
+from index.audit.linking import CellIndex, link_amount
 from index.model import Document, DocumentKind, Measure, PassageKind, TableKind
-from index.passages import Block, cut_blocks
+from index.narrative.passages import Block, cut_blocks
 
 logger = logging.getLogger(__name__)
 

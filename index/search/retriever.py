@@ -36,7 +36,7 @@ from llama_index.core.vector_stores import FilterOperator, MetadataFilter, Metad
 from llama_index.core.vector_stores.simple import SimpleVectorStoreData
 
 from index.config import Settings
-from index.embeddings import build_embed_model
+from index.search.embeddings import build_embed_model
 from index.errors import BudgetError
 from index.model import Passage, PassageKind
 

@@ -11,10 +11,10 @@ import logging
 import time
 from pathlib import Path
 
-from index.metadata import extract_metadata
+from index.parse.metadata import extract_metadata
 from index.model import Document, SourceText
-from index.sections import parse_sections
-from index.tables import parse_tables
+from index.parse.sections import parse_sections
+from index.parse.tables import parse_tables
 
 logger = logging.getLogger(__name__)
 

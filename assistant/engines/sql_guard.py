@@ -24,7 +24,7 @@ from typing import Any, Iterator
 import duckdb
 
 from assistant.errors import QueryTimeoutError, UnsafeSQLError
-from index.store import DatabaseUnavailableError
+from index.store.database import DatabaseUnavailableError
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from assistant.answer import Citation, NumberCheck
 from assistant.sentences import NUMBER, SENTENCE_END, char_pairs
-from index.store import BudgetStore, DocumentSummary
+from index.store.database import BudgetStore, DocumentSummary
 
 logger = logging.getLogger(__name__)
 

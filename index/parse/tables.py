@@ -1,7 +1,7 @@
 """Find the disclosure tables in a document and parse them (parse_tables).
 
 A table starts at a title line that names a table of the template (see
-index.templates) and is followed — after its number (表1, 公开03表) and meta
+index.parse.templates) and is followed — after its number (表1, 公开03表) and meta
 lines (编制部门, 单位：万元, 2023年度) — by rows. A title that no rows follow
 (the table of contents, 目录) is no table. Header rows run until the first
 row that carries an amount, a subject code or a bare 合计; then the body runs
@@ -13,7 +13,7 @@ its number), or repeats its header rows with no title at all, continues that
 table; the parts are merged into one Table. Within a part, header rows printed
 again at the top of a page are dropped, and a label wrapped over a page break
 is joined into its row. Tables printed without a number get one from
-index.table_numbers (目录, note, neighbours).
+index.parse.numbering (目录, note, neighbours).
 """
 from __future__ import annotations
 
@@ -22,12 +22,12 @@ import re
 from dataclasses import dataclass, field, replace
 
 from index.errors import DocumentParseError
-from index.layouts import Item, read_items
+from index.parse.layouts import Item, read_items
 from index.model import Line, Table, TableKind
-from index.performance import performance_rows
-from index.table_numbers import PERFORMANCE, number_tables
-from index.table_rows import RowContext, build_rows, is_data_row, parse_amount
-from index.templates import (
+from index.parse.forms import performance_rows
+from index.parse.numbering import PERFORMANCE, number_tables
+from index.parse.rows import RowContext, build_rows, is_data_row, parse_amount
+from index.parse.templates import (
     EMPTY_NOTE,
     META,
     NOTE,

@@ -12,11 +12,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.lexicon import (
+from assistant.question.lexicon import (
     INCOME_TOTALS, MEASURE_TOTALS, MEASURE_WORDS, TOTAL_EXPENDITURE, TOTAL_INCOME, Intent, Measure, normalize,
 )
-from assistant.sql_guard import QueryResult, run_select
-from assistant.understanding import Catalog, DocumentRef, ParsedQuestion, Term
+from assistant.engines.sql_guard import QueryResult, run_select
+from assistant.question.parse import Catalog, DocumentRef, ParsedQuestion, Term
 
 logger = logging.getLogger(__name__)
 

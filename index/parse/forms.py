@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import re
 
-from index.layouts import Item
+from index.parse.layouts import Item
 from index.model import Cell, Measure, Row
-from index.table_rows import parse_amount
-from index.templates import normalize
+from index.parse.rows import parse_amount
+from index.parse.templates import normalize
 
 _HEADER_WORDS = {"年初预算数", "一级指标", "任务名称", "预期目标", "情况说明"}
 _MONEY = {

@@ -2,10 +2,10 @@
 
 ``audit_document(document)`` returns the findings of one parsed document:
 
-- narrative_vs_table: every subject amount of the 情况说明 linked (``index.linking``)
+- narrative_vs_table: every subject amount of the 情况说明 linked (``index.audit.linking``)
   to the cell it describes, in the tables its section speaks about;
 - recomputed_ratio: 占比 / 增长率 / 完成率 recomputed from the linked cells;
-- parent_sum, total_split, cross_table: the tables' own sums (``index.table_checks``).
+- parent_sum, total_split, cross_table: the tables' own sums (``index.audit.table_sums``).
 
 Narrative findings are kept whatever their status (match / mismatch / not_found);
 internal checks are kept only when they fail. ``Finding`` fields are the
@@ -23,7 +23,7 @@ import duckdb
 import pandas as pd
 
 from index.errors import BudgetError
-from index.linking import (
+from index.audit.linking import (
     CellIndex,
     CellRef,
     LinkedCell,
@@ -36,8 +36,8 @@ from index.linking import (
     where,
 )
 from index.model import Document, PassageKind
-from index.passages import Block, cut_blocks
-from index.table_checks import check_tables
+from index.narrative.passages import Block, cut_blocks
+from index.audit.table_sums import check_tables
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from typing import Any, Callable
 from index.config import Settings
 from index.errors import BudgetError, UnreadableDocumentError, UnsupportedDocumentError
 from index.ingest import ingest_paths
-from index.reading import format_size
+from index.read.files import format_size
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ def ingest_upload(name: str, data: bytes, settings: Settings, step: Step | None 
             path.unlink(missing_ok=True)
     if kept:
         step(0.7, "更新叙述索引")
-        from index.retrieval import refresh_index
+        from index.search.retriever import refresh_index
 
         refresh_index(settings)
     step(1.0, "完成")

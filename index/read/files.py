@@ -2,7 +2,7 @@
 
 Text files (.txt, .md) are decoded by trying, in order: UTF-8 (with or
 without BOM), UTF-16 (only with a BOM), then GB18030 (a superset of GBK and
-GB2312, common for Chinese government files). PDFs go to ``index.pdf``.
+GB2312, common for Chinese government files). PDFs go to ``index.read.pdf``.
 
 Line numbers are those of the file itself: lines are split on line breaks
 only (``\\r\\n``, ``\\r`` or ``\\n``), so a citation "第 12 行" points at the
@@ -43,7 +43,7 @@ def read_source(path: str | Path, max_bytes: int) -> SourceText:
     if size > max_bytes:
         raise UnreadableDocumentError(path.name, f"文件大小 {format_size(size)} 超过上限 {format_size(max_bytes)}")
     if suffix == PDF_SUFFIX:
-        from index.pdf import read_pdf
+        from index.read.pdf import read_pdf
 
         return read_pdf(path)
     return _read_text(path)

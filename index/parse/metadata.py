@@ -15,7 +15,7 @@ from pathlib import Path
 
 from index.errors import UnsupportedDocumentError
 from index.model import DocumentKind, DocumentMeta, DocumentScope, Line, SourceText
-from index.sections import clean
+from index.parse.sections import clean
 
 logger = logging.getLogger(__name__)
 
