@@ -323,13 +323,14 @@ def document_page() -> None:
 
 
 def render_audit(settings: Settings) -> None:
-    from index.audit import narrative as audit
+    from index.store.findings import read_findings
+    from ui import audit_report as audit
 
     with read_connection(settings) as connection:
         documents = browse.loaded_documents(connection)
         labels = {browse.document_label(d): d.doc_id for d in documents}
         choice = st.selectbox("文件", ["全部文件", *labels], key="audit-doc")
-        frame = audit.read_findings(connection, labels.get(choice))
+        frame = read_findings(connection, labels.get(choice))
     st.dataframe(audit.summarize(frame).rename(columns=audit.SUMMARY_LABELS), hide_index=True)
     only_problems = st.toggle("只看不一致和未找到", value=True, key="audit-problems")
     shown_frame = frame[frame["status"] != "match"] if only_problems else frame

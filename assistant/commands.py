@@ -26,7 +26,7 @@ def run_ingest(settings: Settings, args: Namespace) -> int:
 
 def run_docs(settings: Settings, args: Namespace) -> int:
     """docs: list the loaded documents, building the database from the data folder when missing."""
-    from assistant.errors import DatabaseMissingError
+    from index.errors import DatabaseMissingError
     from index.ingest import ensure_database
     from index.store.database import BudgetStore
 
@@ -146,7 +146,8 @@ def run_sql(settings: Settings, args: Namespace) -> int:
 
 def run_audit(settings: Settings, args: Namespace) -> int:
     """audit [DOC] [--format text|csv|markdown]: the findings stored at ingest (narrative vs tables, sums)."""
-    from index.audit.narrative import read_findings, render_findings
+    from index.store.findings import read_findings
+    from ui.audit_report import render_findings
     from index.store.database import connect_read_only
 
     _ensure_database(settings)
@@ -160,7 +161,7 @@ def run_audit(settings: Settings, args: Namespace) -> int:
 
 
 def _ensure_database(settings: Settings) -> None:
-    from assistant.errors import DatabaseMissingError
+    from index.errors import DatabaseMissingError
     from index.ingest import ensure_database
 
     report = ensure_database(settings, progress=sys.stderr.isatty())

@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 from assistant.assistant import Assistant
 from assistant.checks import CellIndex, NarrativeLinks
-from assistant.errors import DatabaseMissingError
+from index.errors import DatabaseMissingError
 from assistant.engines.passages import PassageEngine
 from assistant.router import Router, RuleSelector
 from assistant.engines.sql import SqlEngine

@@ -1,14 +1,25 @@
-"""Errors raised while reading, parsing and loading documents.
+"""Every error with a message for the user, in one tree (错误).
 
-    BudgetError                      every error with a message for the user
+    BudgetError                      base: ``user_message`` is safe to show to a person
     ├── UnreadableDocumentError      empty, binary, undecodable or oversized file
-    ├── UnsupportedDocumentError     readable, but not a budget disclosure we know
+    ├── UnsupportedDocumentError     readable, but not a budget disclosure
     ├── DocumentParseError           a budget disclosure with a defect at a line
-    └── DocumentConflictError        two files claim the same document but disagree
+    ├── DocumentConflictError        two files claim the same document but disagree
+    ├── DatabaseUnavailableError     the database file is missing, locked or damaged
+    ├── DatabaseMissingError         no database and no documents to build it from
+    ├── IndexMissingError            no narrative index built yet
+    ├── EmbeddingModelError          the configured embedding model cannot be loaded
+    ├── AuditUnavailableError        no audit findings for what was asked
+    ├── UnsafeSQLError               a statement the read-only guard refuses
+    ├── SqlExecutionError            a permitted statement that fails when run
+    └── QueryTimeoutError            a query interrupted after the time limit
 
-The answering side adds its own subclasses of BudgetError (assistant/errors.py).
+Foreign exceptions are mapped to these once, at the edge (``raise … from exc``);
+the CLI and the app show ``user_message`` and log anything else.
 """
 from __future__ import annotations
+
+from pathlib import Path
 
 
 class BudgetError(Exception):
@@ -47,3 +58,63 @@ class DocumentConflictError(BudgetError):
         super().__init__(f"{file}: 与已载入的同一文件冲突（{reason}）")
         self.file = file
         self.reason = reason
+
+
+class DatabaseUnavailableError(BudgetError):
+    """The database file cannot be opened: missing, locked by another process, or damaged."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: 无法打开数据库（{reason}）")
+        self.path = path
+        self.reason = reason
+
+
+class DatabaseMissingError(BudgetError):
+    def __init__(self, data_dir: str) -> None:
+        super().__init__(f"{data_dir} 中没有数据库，也没有可载入的文件")
+        self.data_dir = data_dir
+
+
+class IndexMissingError(BudgetError):
+    """No narrative index has been built yet (run ingestion first)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"尚未建立段落索引（{path}），请先载入文件")
+        self.path = path
+
+
+class EmbeddingModelError(BudgetError):
+    """The configured embedding model cannot be loaded."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"无法加载向量模型 {name}（{reason}）")
+        self.name = name
+        self.reason = reason
+
+
+class AuditUnavailableError(BudgetError):
+    """The database holds no audit findings (loaded before audits existed, or no such document)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"没有核对结果：{reason}")
+        self.reason = reason
+
+
+class UnsafeSQLError(BudgetError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"拒绝执行该 SQL：{reason}")
+        self.reason = reason
+
+
+class SqlExecutionError(BudgetError):
+    """A read-only statement the guard accepts, which DuckDB then cannot run (a typo, a type error)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"SQL 执行失败：{reason}")
+        self.reason = reason
+
+
+class QueryTimeoutError(BudgetError):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"查询超过 {seconds:g} 秒，已中止")
+        self.seconds = seconds

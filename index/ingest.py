@@ -31,10 +31,10 @@ from pathlib import Path
 from typing import Any, Iterator, Literal, Sequence
 
 from index.config import Settings
-from index.errors import BudgetError, DocumentConflictError, UnreadableDocumentError
+from index.errors import BudgetError, DatabaseUnavailableError, DocumentConflictError, UnreadableDocumentError
 from index.model import Document, Passage, SourceText
 from index.read.parts import join_sources, parts_overlap
-from index.store.database import BudgetStore, DatabaseUnavailableError, connect_read_only, format_version, read_format
+from index.store.database import BudgetStore, connect_read_only, format_version, read_format
 
 try:
     import fcntl

@@ -25,3 +25,11 @@ def corpus_pdf(name: str) -> Path:
 @pytest.fixture(scope="session")
 def seed_paths() -> dict[str, Path]:
     return dict(SEEDS)
+
+
+def row_counts(connection) -> dict[str, int]:
+    """Rows per base table of a budget database (views excluded), e.g. {"cells": 1234, …}."""
+    tables = [row[0] for row in connection.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_type = 'BASE TABLE' "
+        "ORDER BY table_name").fetchall()]
+    return {table: connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] for table in tables}

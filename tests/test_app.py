@@ -212,11 +212,10 @@ def connection(seeded):
 
 
 def test_loaded_documents_are_counted(connection):
-    frame = browse.documents_frame(browse.loaded_documents(connection))
-    luntai = frame[frame["doc_id"] == LUNTAI_ID].iloc[0]
-    assert (luntai["部门"], luntai["年度"], luntai["类型"]) == ("轮台县人力资源和社会保障局", 2024, "预算")
-    assert luntai["表格"] >= 11
-    assert luntai["段落"] > 0
+    luntai = next(d for d in browse.loaded_documents(connection) if d.doc_id == LUNTAI_ID)
+    assert (luntai.department, luntai.year, luntai.kind) == ("轮台县人力资源和社会保障局", 2024, "预算")
+    assert luntai.n_tables >= 11
+    assert luntai.n_passages > 0
 
 
 def test_example_questions_name_a_loaded_document(connection):

@@ -7,17 +7,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from index.audit.narrative import (
-    AuditUnavailableError,
-    amount_census,
-    audit_document,
-    check_passage,
-    findings_frame,
-    link_coverage,
-    read_findings,
-    render_findings,
-    summarize,
-)
+from index.audit.findings import link_coverage
+from index.audit.narrative import audit_document
+from index.errors import AuditUnavailableError
+from index.store.findings import read_findings
+from ui.audit_report import findings_frame, render_findings, summarize
 from index.parse.document import parse_document
 from index.read.files import read_source
 from tests.conftest import LUNTAI, SEEDS
@@ -101,26 +95,6 @@ def test_amounts_after_a_list_intro_are_audited(findings):
     found = [(f.kind, f.status, f.stated_value) for f in findings["xuchang"] if f.line_start == 2969]
     assert ("narrative_vs_table", "match", 302.61) in found
     assert ("recomputed_ratio", "match", 2.55) in found
-
-
-def test_passage_quoted_at_answer_time_is_checked_like_the_audit(documents):
-    """The answer path: one passage and its section path, over the same cell index."""
-    from index.audit.linking import CellIndex
-
-    index = CellIndex.from_document(documents["xuchang"])
-    text = "2023年度一般公共预算财政拨款支出11886.69万元，主要用于以下方面：社会保障和就业支出（类）10663.66万元，占89.71%。"
-    path = "第三部分 2023年度部门决算情况说明 > 五、一般公共预算财政拨款支出决算情况说明 > （二）结构情况"
-    found = check_passage(index, text, path, line_start=2969)
-    assert [(f.kind, f.status, f.stated_value, f.table_number, f.table_value) for f in found] == [
-        ("narrative_vs_table", "match", 11886.69, "公开05表", 11886.69),
-        ("narrative_vs_table", "mismatch", 10663.66, "公开05表", 10663.65),
-    ]
-
-
-def test_census_counts_every_amount_of_the_narrative(documents):
-    census = amount_census(documents["luntai"])
-    assert census == {"linked": 67, "not_found": 0, "change_amount": 31, "project_detail": 3, "in_brackets": 2,
-                      "section_without_table": 22}
 
 
 def test_edited_copy_yields_exactly_the_two_edits(tmp_path, findings):

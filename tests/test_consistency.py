@@ -15,7 +15,8 @@ import pytest
 from conftest import BAZHOU, LUNTAI, SEEDS, XUCHANG
 from index.model import Line, Measure, Row, Table
 from index.parse.tables import parse_tables
-from index.parse.templates import TOTAL_LABEL, normalize
+from index.parse.templates import TOTAL_LABEL
+from index.text import compact
 
 TOLERANCE = 0.01 + 1e-9
 SPLITS = [
@@ -62,7 +63,7 @@ def parent_child_discrepancies(table: Table) -> list[tuple]:
         checks = [(r, r.subject.code, children[r.subject.code]) for r in rows
                   if r.subject and not r.project and children.get(r.subject.code)]
         top = [r for r in rows if r.subject and r.subject.level == 1]
-        checks += [(r, r.label, top) for r in rows if not r.subject and TOTAL_LABEL.match(normalize(r.label))]
+        checks += [(r, r.label, top) for r in rows if not r.subject and TOTAL_LABEL.match(compact(r.label))]
         for parent, name, kids in checks:
             for m in _measures(table):
                 parts = [k.value(m) for k in kids]

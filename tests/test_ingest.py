@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BAZHOU, LUNTAI, XUCHANG
+from conftest import BAZHOU, LUNTAI, XUCHANG, row_counts
 from index.config import Settings
 from index.ingest import ensure_database, ingest_lock, ingest_paths
 from index.model import Line, SourceText
 from index.read.parts import join_sources
-from index.store.database import BudgetStore, DatabaseUnavailableError
+from index.errors import DatabaseUnavailableError
+from index.store.database import BudgetStore
 
 LUNTAI_ID = "2024-预算-部门-轮台县人力资源和社会保障局"
 BAZHOU_ID = "2024-预算-单位-巴音郭楞蒙古自治州人力资源和社会保障局"
@@ -51,7 +52,7 @@ def fingerprint(settings: Settings) -> dict[str, tuple[int, int]]:
     with BudgetStore.open(settings.db_path, read_only=True) as store:
         return {
             table: store.connection.execute(f'SELECT count(*), coalesce(sum(hash(t)), 0) FROM "{table}" t').fetchone()
-            for table in store.row_counts()
+            for table in row_counts(store.connection)
         }
 
 
@@ -88,7 +89,7 @@ def test_ingesting_a_folder_loads_the_three_seeds(tmp_path):
         basic_wages = store.connection.execute(
             "SELECT doc_id, value FROM cells WHERE subject_code = '30101' AND measure = 'total' ORDER BY value"
         ).fetchall()
-        counts = store.row_counts()
+        counts = row_counts(store.connection)
     assert set(documents) == {LUNTAI_ID, BAZHOU_ID, XUCHANG_ID}
     assert all(d.n_tables > 0 and d.n_cells > 0 and d.n_passages > 0 for d in documents.values())
     assert documents[XUCHANG_ID].source_files == (str(tmp_path / XUCHANG.name),)
@@ -374,7 +375,7 @@ def test_docs_command_builds_the_database_and_lists_documents(tmp_path, capsys):
 
 def test_docs_command_without_documents_says_so(tmp_path):
     from assistant.commands import run_docs
-    from assistant.errors import DatabaseMissingError
+    from index.errors import DatabaseMissingError
 
     with pytest.raises(DatabaseMissingError) as caught:
         run_docs(settings_for(tmp_path), Namespace())

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from index.audit.linking import CellIndex, link_amount, load_cell_index, scope_for_section
+from index.audit.linking import CellIndex, CellRef, link_amount, scope_for_section
 from index.parse.document import parse_document
 from index.read.files import read_source
-from index.store.database import BudgetStore
 from tests.conftest import SEEDS
 
 MAX_BYTES = 50_000_000
@@ -79,20 +78,6 @@ def test_subject_no_table_carries_is_not_linked(indexes):
     assert link_amount(indexes["luntai"], "", None, None) is None
 
 
-def test_cells_read_from_duckdb_link_like_the_document(tmp_path, documents, indexes):
-    """Answer time: the same link from the cells table (CELLS_SQL) as at ingest time."""
-    document = documents["xuchang"]
-    with BudgetStore.open(tmp_path / "budget.duckdb") as store:
-        store.load_document(document)
-        from_db = load_cell_index(store.connection, document.meta.doc_id)
-    subject = "社会保障和就业支出（类）人力资源和社会保障管理事务（款）事业运行（项）"
-    expected = link_amount(indexes["xuchang"], subject, "final", SECTION_5_FINAL)
-    linked = link_amount(from_db, subject, "final", SECTION_5_FINAL)
-    assert from_db.final
-    assert linked == expected
-    assert (linked.cell.table_number, linked.value, linked.cell.line) == ("公开05表", 144.8, 2149)  # "144.80"
-
-
 def _row(table_id, name, kind, row_index, label, code=None, level=None, value=None, column="合计", measure="total"):
     return {"table_id": table_id, "table_number": None, "table_name": name, "table_kind": kind, "row_index": row_index,
             "row_label": label, "panel": None, "subject_code": code, "subject_level": level,
@@ -110,7 +95,7 @@ def other_layout():
         _row(1, name, "other", 2, "政府办公厅（室）及相关机构事务", "20103", 2, 9101.68),
         _row(1, name, "other", 3, "行政运行", "2010301", 3, 1202.95),
     ]
-    return CellIndex.from_rows(rows, kind="预算")
+    return CellIndex([CellRef(**row) for row in rows], final=False)
 
 
 def test_table_named_like_the_section_is_in_scope(other_layout):

@@ -6,7 +6,7 @@ import threading
 import duckdb
 import pytest
 
-from assistant.errors import QueryTimeoutError, UnsafeSQLError
+from index.errors import QueryTimeoutError, SqlExecutionError, UnsafeSQLError
 from assistant.engines.sql_guard import check_sql, connect_guarded, run_select
 
 REFUSED = [

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 import duckdb
 import pytest
 
-from index.errors import BudgetError
+from index.errors import BudgetError, DatabaseUnavailableError
 from index.model import (
     Cell, Document, DocumentKind, DocumentMeta, DocumentScope, Line, Measure, Passage, PassageKind, Row, Section,
     Subject, SubjectSystem, Table, TableKind,
 )
-from index.store.database import BudgetStore, DatabaseUnavailableError, connect_read_only
+from index.store.database import BudgetStore, connect_read_only
+from tests.conftest import row_counts
 
 DEPARTMENT = "轮台县人力资源和社会保障局"
 DOC_ID = f"2024-预算-部门-{DEPARTMENT}"
@@ -59,7 +60,7 @@ def fingerprint(store: BudgetStore) -> dict[str, tuple[int, int]]:
     """Row count and an order-independent content hash of every base table."""
     return {
         table: store.connection.execute(f'SELECT count(*), coalesce(sum(hash(t)), 0) FROM "{table}" t').fetchone()
-        for table in store.row_counts()
+        for table in row_counts(store.connection)
     }
 
 
@@ -79,7 +80,7 @@ def test_loading_a_document_writes_one_row_per_cell_with_its_subject(store):
         ("30101", 2, "301", "economic", "personnel", 54.96, "万元"),
         ("30101", 2, "301", "economic", "total", 54.96, "万元"),
     ]
-    counts = store.row_counts()
+    counts = row_counts(store.connection)
     core = ("documents", "source_files", "tables", "cells", "sections", "passages")
     assert {t: counts[t] for t in core} == {
         "documents": 1, "source_files": 1, "tables": 1, "cells": 5, "sections": 1, "passages": 1,
@@ -116,7 +117,7 @@ def test_same_doc_id_replaces_the_old_rows_without_duplicates(store):
         "SELECT value FROM cells WHERE row_label = '基本工资' AND measure = 'total'"
     ).fetchall()
     assert values == [(60.0,)]
-    assert store.row_counts()["cells"] == 5
+    assert row_counts(store.connection)["cells"] == 5
     assert not store.has_source("a" * 64)
     assert store.source_doc_id("b" * 64) == DOC_ID
 

@@ -10,7 +10,7 @@ from conftest import BAZHOU, LUNTAI, XUCHANG, corpus_pdf
 from index.parse.codes import join_code, make_subject, split_leading_code
 from index.errors import DocumentParseError
 from index.model import Line, Measure, SubjectSystem, Table, TableKind
-from index.parse.rows import parse_amount
+from index.amounts import parse_number
 from index.parse.tables import parse_tables
 
 K = TableKind
@@ -290,7 +290,7 @@ def test_table_ranges_cover_title_header_body_and_notes():
     ("", None), ("-", None), ("3.25 %", None), ("≥95%", None), ("12,34", None),
 ])
 def test_amounts_are_parsed_strictly(raw, value):
-    assert parse_amount(raw) == value
+    assert parse_number(raw) == value
 
 
 @pytest.mark.parametrize("parts,code,level", [

@@ -43,18 +43,6 @@ def loaded_documents(con: duckdb.DuckDBPyConnection) -> list[DocumentSummary]:
     return BudgetStore(con, None).documents()
 
 
-def documents_frame(documents: Sequence[DocumentSummary]) -> pd.DataFrame:
-    """已载入文件: one row per document with its tables and passages counted."""
-    return pd.DataFrame(
-        [
-            {"doc_id": d.doc_id, "部门": d.department, "年度": d.year, "类型": d.kind, "范围": d.scope,
-             "表格": d.n_tables, "段落": d.n_passages}
-            for d in documents
-        ],
-        columns=["doc_id", "部门", "年度", "类型", "范围", "表格", "段落"],
-    )
-
-
 def document_label(document: DocumentSummary) -> str:
     """A short label: 轮台县人力资源和社会保障局 2024 预算."""
     return f"{document.department} {document.year} {document.kind}"
@@ -256,18 +244,6 @@ def rows_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 def rows_csv(rows: list[dict[str, Any]]) -> bytes:
     """The result rows as CSV, UTF-8 with a byte-order mark so spreadsheet programs read the Chinese."""
     return rows_frame(rows).to_csv(index=False).encode("utf-8-sig")
-
-
-def checks_frame(checks: Iterable[NumberCheck]) -> pd.DataFrame:
-    """数字核对: value, unit, status in Chinese, the table's value when it differs, the source."""
-    return pd.DataFrame(
-        [
-            {"数值": c.value, "单位": c.unit, "核对": CHECK_LABELS.get(c.status, c.status),
-             "表中数值": c.expected, "来源": c.source}
-            for c in checks
-        ],
-        columns=["数值", "单位", "核对", "表中数值", "来源"],
-    )
 
 
 def citation_heading(citation: Citation) -> str:

@@ -66,10 +66,6 @@ class SqlOutcome:
     reasons: list[tuple[DocumentRef, str, str]] = field(default_factory=list)  # (doc, subject, 原因)
     passage_ids: list[str] = field(default_factory=list)
 
-    @property
-    def empty(self) -> bool:
-        return not self.figures
-
 
 class SqlEngine:
     """Answers lookups, rankings, shares, changes and 年初预算 questions from the tables.

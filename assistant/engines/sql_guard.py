@@ -23,8 +23,7 @@ from typing import Any, Iterator
 
 import duckdb
 
-from assistant.errors import QueryTimeoutError, UnsafeSQLError
-from index.store.database import DatabaseUnavailableError
+from index.errors import DatabaseUnavailableError, QueryTimeoutError, SqlExecutionError, UnsafeSQLError
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +118,7 @@ def run_select(connection: duckdb.DuckDBPyConnection, sql: str, params: list[Any
     except duckdb.Error as exc:
         if time.perf_counter() - started >= timeout_s:
             raise QueryTimeoutError(timeout_s) from exc
-        raise UnsafeSQLError(f"执行失败（{_first_line(exc)}）") from exc
+        raise SqlExecutionError(_first_line(exc)) from exc
     finally:
         timer.cancel()
     seconds = time.perf_counter() - started

@@ -1,9 +1,10 @@
 """Linking a narrative amount to the table cell it describes (数字与表格单元格的对应).
 
-One implementation serves the audit (ingest time, over a parsed ``Document``)
-and the answer checks (answer time, over DuckDB ``cells`` rows): build a
-``CellIndex`` with ``CellIndex.from_document`` or ``CellIndex.from_rows`` and
-call ``link_amount(index, subject_text, measure_hint, scope_hint)``.
+Used at ingest time, over a parsed ``Document``: build a ``CellIndex`` with
+``CellIndex.from_document`` and call ``link_amount(index, subject_text,
+measure_hint, scope_hint)``. The variances and the audit link with it; the
+answer checks read the audit's links from ``audit_findings``, so there is one
+linking implementation.
 
 The subject is matched, in the tables of the scope in order, as
 a functional subject path (…（类）…（款）…（项）), a “三公” item, a named
@@ -18,21 +19,13 @@ import difflib
 import logging
 import re
 from dataclasses import dataclass, replace
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Iterable, Sequence
 
 from index.model import Document, DocumentKind
+from index.text import name_key
 
 logger = logging.getLogger(__name__)
 
-# The cells of one document, with their table, for CellIndex.from_rows (parameter: doc_id).
-CELLS_SQL = """
-SELECT c.table_id, t.number AS table_number, t.name AS table_name, t.kind AS table_kind,
-       c.row_index, c.row_label, c.panel, c.subject_code, c.subject_level, c.subject_system,
-       c.subject_name, c.project_name, c.column_path, c.measure, c.value, c.line
-FROM cells c JOIN tables t USING (doc_id, table_id)
-WHERE c.doc_id = ?
-ORDER BY c.table_id, c.row_index
-"""
 
 SYNTHETIC_ROW = -1  # row_index of a total summed from a table's rows (表 without a 合计 row)
 # The tables a narrative without titled sub-sections (a whole 预算编制说明) may speak about, in order.
@@ -60,7 +53,6 @@ _MEASURE_WORDS = [  # words naming the measure of an amount → Measure key ("pr
 ]
 _TOTAL_ROW = re.compile(r"^(?:本年)?(?:收入|支出)?(?:合计|总计)$")
 _NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]{1,3}\s*[、.．]|\d{1,2}\s*[.、．](?!\d)|[（(]\s*[\d一二三四五六七八九十]{1,3}\s*[)）])\s*")
-_MARKUP = re.compile(r"<[^>]+>|\*\*|\s")
 _DASH_PATH = re.compile(r"([^-—－:]+)[-—－]([^-—－]+)(?:[-—－]([^-—－]+))?科目$")
 _LEVEL_MARK = re.compile(r"\((类|款|项)\)")
 _THREE_PUBLIC_ITEMS = [  # (pattern, item key), first match wins
@@ -88,7 +80,7 @@ _TOTAL_SUBJECTS: list[tuple[re.Pattern, tuple[str, ...], str | None]] = [
 
 @dataclass(frozen=True)
 class CellRef:
-    """One table cell with the table and row it sits in (a row of ``CELLS_SQL``)."""
+    """One table cell with the table and row it sits in."""
 
     table_id: int
     table_number: str | None
@@ -158,13 +150,6 @@ class CellIndex:
                     ))
         return cls(cells, final=document.meta.kind is DocumentKind.FINAL)
 
-    @classmethod
-    def from_rows(cls, rows: Iterable[Mapping], kind: str) -> "CellIndex":
-        """From rows of ``CELLS_SQL`` (dicts) and the document kind (预算 / 决算)."""
-        fields = CellRef.__dataclass_fields__
-        cells = [CellRef(**{name: row.get(name) for name in fields}) for row in rows]
-        return cls(cells, final=kind == DocumentKind.FINAL.value)
-
     def table_ids(self, kinds: Sequence[str]) -> list[int]:
         """The tables of these kinds (TableKind keys), kind by kind."""
         return [tid for kind in kinds for tid, k in self._kinds.items() if k == kind]
@@ -211,18 +196,9 @@ class CellIndex:
         return list(sums.values())
 
 
-def load_cell_index(connection: Any, doc_id: str) -> CellIndex:
-    """The cells of one loaded document, read from DuckDB (answer time); any DB-API connection will do."""
-    kind = connection.execute("SELECT kind FROM documents WHERE doc_id = ?", [doc_id]).fetchone()
-    cursor = connection.execute(CELLS_SQL, [doc_id])
-    names = [column[0] for column in cursor.description]
-    rows = [dict(zip(names, row)) for row in cursor.fetchall()]
-    return CellIndex.from_rows(rows, kind=kind[0] if kind else DocumentKind.BUDGET.value)
-
-
 def scope_for_section(title: str) -> tuple[str, ...]:
     """Table kinds a narrative section speaks about, from its title (§五 一般公共预算当年拨款 → 表5 …)."""
-    text = normalize(title)
+    text = name_key(title)
     for keyword, kinds in _SCOPES:
         if keyword in text:
             return kinds
@@ -231,7 +207,7 @@ def scope_for_section(title: str) -> tuple[str, ...]:
 
 def title_core(title: str) -> str:
     """A section or table title without numbering, year, 情况说明 / 表 and a bracketed tail."""
-    text = _NUMBERING.sub("", normalize(title))
+    text = _NUMBERING.sub("", name_key(title))
     text = re.sub(r"^关于|\d{4}年度?", "", text)
     text = re.sub(r"\([^()]*\)$", "", text)
     return re.sub(r"(?:的)?(?:总体)?(?:情况)?(?:说明|表)$", "", text)
@@ -257,7 +233,7 @@ def link_amount(
     ``scope_hint`` a section title or table kind keys, tried in order (all
     tables when None).
     """
-    subject = normalize(subject_text)
+    subject = name_key(subject_text)
     if not subject:
         return None
     if isinstance(scope_hint, str):
@@ -277,15 +253,9 @@ def link_amount(
     return None
 
 
-def normalize(text: str) -> str:
-    """No spaces or markup, half-width brackets and colon."""
-    text = _MARKUP.sub("", text or "")
-    return text.replace("（", "(").replace("）", ")").replace("：", ":").replace("“", "").replace("”", "")
-
-
 def item_name(label: str) -> str:
     """A row label or subject as an item name: numbering, 其中, trailing 资金 / 拨款 removed."""
-    name = normalize(label)
+    name = name_key(label)
     name = _NUMBERING.sub("", name)
     name = re.sub(r"^(?:其中|包括)[:，,]?", "", name)
     name = re.sub(r"^\d{1,2}[.、．]", "", name)
@@ -346,7 +316,7 @@ def _linked(candidates: CellIndex, cells: Sequence[CellRef], measure: str | None
 def subject_path(subject: str) -> list[tuple[int, str]]:
     """[(1, "社会保障和就业支出"), (2, "就业补助"), (3, "社会保险补贴")] from "…（类）…（款）…（项）"
     (a level may be left out) or from "“类-款-项”科目"."""
-    text = normalize(subject)
+    text = name_key(subject)
     parts = _LEVEL_MARK.split(text)  # name, level, name, level, …, tail
     path = []
     for name, level in zip(parts[0::2], parts[1::2]):
@@ -387,7 +357,7 @@ def three_public_item(text: str) -> str | None:
 
     None for what such a table may add: 机关运行经费, 会议费, 培训费.
     """
-    text = normalize(text)
+    text = name_key(text)
     if re.search(r"机关运行|会议费|培训费", text):
         return None
     for pattern, key in _THREE_PUBLIC_ITEMS:
@@ -438,7 +408,7 @@ def _by_project(candidates: CellIndex, table_id: int, subject: str, measure: str
 
 
 def _project_key(text: str) -> str:
-    text = normalize(text)
+    text = name_key(text)
     text = re.sub(r"^.*?项目名称:", "", text)
     text = _NUMBERING.sub("", text)
     text = re.sub(r"^[^:]{1,8}:", "", text)  # "人社局:" unit prefix

@@ -16,13 +16,10 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-import duckdb
-import pandas as pd
-
-from index.errors import BudgetError
+from index.amounts import NUMBER, ROUNDING_WAN, UNIT_PATTERN, agrees, decimals, parse_number, rounding, to_wan
 from index.audit.linking import (
     CellIndex,
     CellRef,
@@ -35,16 +32,15 @@ from index.audit.linking import (
     scope_for_section,
     where,
 )
+from index.audit.findings import Finding
 from index.model import Document, PassageKind
 from index.narrative.passages import Block, cut_blocks
 from index.audit.table_sums import check_tables
 
 logger = logging.getLogger(__name__)
 
-AMOUNT_TOLERANCE = 0.0051  # 万元: the narrative rounds to 0.01
-PERCENT_SLACK = 0.006  # a printed percentage rounds to 0.01
-_NUM = r"\d[\d,]*(?:\.\d+)?"
-_TOKEN = re.compile(rf"(?P<amount>{_NUM})\s*万元|(?P<pct>{_NUM})\s*[%％]")
+RATIO_SLACK = 0.001  # a ratio recomputed from rounded cells may miss the printed one by this much more
+_TOKEN = re.compile(rf"(?P<amount>{NUMBER})\s*(?P<unit>{UNIT_PATTERN})|(?P<pct>{NUMBER})\s*[%％]")
 _SENTENCE = re.compile(r"[。；;\n]")
 _CHANGE_END = re.compile(r"(?P<dir>增加|减少|增长|下降|增减)(?:\s*[（(](?:增加|减少|增长|下降)[)）])?\s*$")
 _COMPARATOR = re.compile(r"(?:与(?:上年|\d{4}年)度?相比[，,]?|(?:比|较)(?:上年|\d{4}年)度?(?:预算|决算)?数?)")
@@ -58,33 +54,6 @@ _TAIL = re.compile(
     r"(?:的)?(?:年初预算数|年初预算|预算数|预算安排|决算数|支出决算数|支出决算|决算|数)?(?:均为|各为|为|是|达|共计)?$"
 )
 _YEAR = re.compile(r"\d{4}\s*年度?(?:的)?|截至\s*\d{4}\s*年底")
-
-
-@dataclass
-class Finding:
-    """One audit result; the columns of ``audit_findings``."""
-
-    doc_id: str
-    seq: int  # order in the document's findings, from 1
-    kind: str  # narrative_vs_table | recomputed_ratio | parent_sum | total_split | cross_table
-    status: str  # match | mismatch | not_found
-    statement: str  # the narrative clause, or the left side of an internal check
-    line_start: int | None
-    line_end: int | None
-    section: str  # section path joined with " > " (the table for internal checks)
-    stated_value: float | None  # the amount or percentage as stated (left side)
-    unit: str  # 万元 | %
-    table_id: int | None
-    table_number: str | None
-    table_name: str | None
-    row_label: str | None
-    column_path: str | None
-    table_value: float | None  # the linked cell, or the recomputed figure (right side)
-    difference: float | None  # stated_value - table_value
-    message: str
-
-
-COLUMNS = [f.name for f in fields(Finding)]
 
 
 @dataclass
@@ -145,14 +114,14 @@ class _Auditor:
     def _audit_project(self, block: Block, scope: str | tuple[str, ...]) -> None:
         """项目名称 …  预算安排规模：X 万元 — the project's row of 表7 (or 表11)."""
         name = re.search(r"项目名称\s*[:：]\s*(?P<name>[^\n]+)", block.text)
-        size = re.search(rf"预算安排规模\s*[:：]?\s*(?P<amount>{_NUM})\s*万元", block.text)
+        size = re.search(rf"预算安排规模\s*[:：]?\s*(?P<amount>{NUMBER})\s*(?P<unit>{UNIT_PATTERN})", block.text)
         self.skip("project_detail", _amount_count(block.text) - (1 if name and size else 0))
         if not name or not size:
             return
         project = re.sub(r"设立的政策依据.*$", "", name["name"]).strip()
         linked = link_amount(self.index, "项目名称:" + project, None, scope)
         statement = f"项目名称：{project}；{block.text[size.start():size.end()]}"
-        self._compare(block, size.start(), size.end(), statement, _number(size["amount"]), linked, project)
+        self._compare(block, size.start(), size.end(), statement, _wan(size), linked, project)
 
     def _audit_sentence(self, block: Block, start: int, end: int, scope: str | tuple[str, ...]) -> None:
         text = block.text
@@ -173,7 +142,7 @@ class _Auditor:
             if token["pct"] is not None:
                 self._audit_percent(block, token, before, current, change, budget, sentence)
                 continue
-            amount = _number(token["amount"])
+            amount = _wan(token)
             direction = _CHANGE_END.search(before)
             if direction:
                 subject_text = _clean_subject(_COMPARATOR.sub("", before[:direction.start()]), self.department)
@@ -229,7 +198,7 @@ class _Auditor:
             return
         table_value = 0.0 if value is None else value
         difference = round(amount - table_value, 4)
-        ok = abs(difference) <= AMOUNT_TOLERANCE
+        ok = agrees(amount, table_value)
         stated = format_amount(amount)
         shown = "为空" if value is None else f"{format_amount(table_value)} 万元"
         message = (f"文中 {stated} 万元 = {place} {shown}" if ok
@@ -241,11 +210,10 @@ class _Auditor:
                        change: tuple[str, float] | None, budget: float | None, sentence: str) -> None:
         if current is None or current.linked is None:
             return
-        if current.stated is not None and abs(current.stated - (current.linked.value or 0.0)) > AMOUNT_TOLERANCE:
+        if current.stated is not None and not agrees(current.stated, current.linked.value or 0.0):
             return  # the amount itself disagrees: reported once, as narrative_vs_table
-        stated = _number(token["pct"])
-        decimals = len(token["pct"].split(".")[1]) if "." in token["pct"] else 0
-        slack = PERCENT_SLACK if decimals >= 2 else 0.5 * 10 ** -decimals + 0.001
+        stated = parse_number(token["pct"])
+        slack = rounding(decimals(token["pct"]), "%") + RATIO_SLACK
         cell = current.linked.cell
         value = current.linked.value or 0.0
         if "占" in before:
@@ -312,45 +280,12 @@ def audit_document(document: Document) -> list[Finding]:
     return auditor.findings
 
 
-def amount_census(document: Document) -> dict[str, int]:
-    """Every 万元 amount of the 情况说明 by what it is: linked, not_found, or why it is no subject amount.
-
-    Keys: linked, not_found, change_amount (比上年增减额), reason_or_use (inside 主要原因 / 主要用于),
-    section_without_table (机关运行经费, 政府采购, 国有资产, 绩效 …), project_detail (a project's
-    资金分配情况 etc.), measure_not_in_tables (年初预算数 of a 决算, 上年执行数), item_not_in_tables (外宾接待 …),
-    in_brackets, no_subject.
-    """
-    auditor = _document_auditor(document)
-    auditor.audit_narrative(cut_blocks(document))
-    linked, total = link_coverage(auditor.findings)
-    return {"linked": linked, "not_found": total - linked, **auditor.skipped}
-
-
-def check_passage(index: CellIndex, text: str, section_path: str | Sequence[str], line_start: int = 0,
-                  doc_id: str = "", department: str = "") -> list[Finding]:
-    """Narrative findings of one passage (answer time): each subject amount linked and compared, ratios recomputed.
-
-    ``section_path`` is the passage's path (a tuple, or the " > " string of the passages table); it picks
-    the tables the passage may speak about. Line numbers count from ``line_start``.
-    """
-    path = tuple(section_path.split(" > ")) if isinstance(section_path, str) else tuple(section_path)
-    auditor = _Auditor(index, doc_id, department)
-    auditor.audit_block(Block(PassageKind.PARAGRAPH, path, text, [(0, line_start)]))
-    return auditor.findings
-
-
 def _document_auditor(document: Document) -> _Auditor:
     return _Auditor(CellIndex.from_document(document), document.meta.doc_id, document.meta.department)
 
 
 def _amount_count(text: str) -> int:
     return sum(1 for token in _TOKEN.finditer(text) if token["amount"])
-
-
-def link_coverage(findings: list[Finding]) -> tuple[int, int]:
-    """(linked, subject amounts): narrative amounts linked to a cell, of all subject amounts found."""
-    narrative = [f for f in findings if f.kind == "narrative_vs_table"]
-    return sum(f.status != "not_found" for f in narrative), len(narrative)
 
 
 def _block_scope(block: Block, index: CellIndex) -> str | tuple[str, ...]:
@@ -401,8 +336,9 @@ def _clean_subject(before: str, department: str) -> str:
     return text.strip(" ，,、:：")
 
 
-def _number(text: str) -> float:
-    return float(text.replace(",", ""))
+def _wan(match: re.Match) -> float:
+    """The amount of a match with groups ``amount`` and ``unit``, in 万元."""
+    return to_wan(parse_number(match["amount"]), match["unit"])
 
 
 def _growth_range(current: float, delta: float, decrease: bool) -> tuple[float, float] | None:
@@ -410,132 +346,10 @@ def _growth_range(current: float, delta: float, decrease: bool) -> tuple[float, 
     if delta == 0:
         return 0.0, 0.0
     values = []
-    for c in (current - 0.005, current + 0.005):
-        for d in (delta - 0.005, delta + 0.005):
+    for c in (current - ROUNDING_WAN, current + ROUNDING_WAN):
+        for d in (delta - ROUNDING_WAN, delta + ROUNDING_WAN):
             prior = c + d if decrease else c - d
-            if prior <= 0.005:
+            if prior <= ROUNDING_WAN:
                 return (100.0, 100.0) if not decrease else None  # new this year: 增长 100%
             values.append(100 * d / prior)
     return min(values), max(values)
-
-
-# reading and rendering (the CLI and the app)
-class AuditUnavailableError(BudgetError):
-    """The database holds no audit findings (loaded before audits existed, or no such document)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"没有核对结果：{reason}")
-        self.reason = reason
-
-
-_SELECT = f"SELECT {', '.join('f.' + c for c in COLUMNS)} FROM audit_findings f JOIN documents d USING (doc_id)"
-SUMMARY_LABELS = {"doc_id": "文件", "subject_amounts": "叙述数额", "linked": "已对应", "coverage_pct": "对应率%",
-                  "narrative_vs_table_mismatch": "文表不一致", "recomputed_ratio_mismatch": "比率不一致",
-                  "parent_sum_mismatch": "上下级合计不符", "total_split_mismatch": "合计≠基本+项目",
-                  "cross_table_mismatch": "表间不一致", "not_found": "未找到"}
-STATUS_LABELS = {"match": "一致", "mismatch": "不一致", "not_found": "未找到"}
-KIND_LABELS = {"narrative_vs_table": "文表核对", "recomputed_ratio": "比率复算", "parent_sum": "上下级合计",
-               "total_split": "合计=基本+项目", "cross_table": "表间一致"}
-
-
-def findings_frame(findings: list[Finding]) -> pd.DataFrame:
-    """Findings as a DataFrame with the ``audit_findings`` columns."""
-    return pd.DataFrame([asdict(f) for f in findings], columns=COLUMNS)
-
-
-def read_findings(connection: duckdb.DuckDBPyConnection, doc: str | None = None) -> pd.DataFrame:
-    """Stored findings, all documents or one (doc_id, or part of its department name), in order."""
-    try:
-        if doc:
-            frame = connection.execute(
-                f"{_SELECT} WHERE f.doc_id = ? OR d.department LIKE '%' || ? || '%' ORDER BY f.doc_id, f.seq",
-                [doc, doc]).df()
-        else:
-            frame = connection.execute(f"{_SELECT} ORDER BY f.doc_id, f.seq").df()
-    except duckdb.CatalogException as exc:
-        raise AuditUnavailableError("数据库中没有 audit_findings 表，请重新载入文件（python -m assistant ingest …）") from exc
-    if frame.empty:
-        raise AuditUnavailableError(f"没有与“{doc}”对应的文件" if doc else "数据库中还没有核对结果，请重新载入文件")
-    return frame
-
-
-def summarize(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per document: subject amounts, linked, coverage %, and mismatches / not found by kind."""
-    rows = []
-    for doc_id, group in frame.groupby("doc_id", sort=False):
-        narrative = group[group["kind"] == "narrative_vs_table"]
-        linked = int((narrative["status"] != "not_found").sum())
-        problems = group[group["status"] != "match"]
-        rows.append({
-            "doc_id": doc_id,
-            "subject_amounts": len(narrative),
-            "linked": linked,
-            "coverage_pct": round(100 * linked / len(narrative), 1) if len(narrative) else None,
-            **{f"{kind}_mismatch": int((problems["kind"] == kind).sum()) for kind in KIND_LABELS},
-            "not_found": int((group["status"] == "not_found").sum()),
-        })
-    return pd.DataFrame(rows)
-
-
-def render_findings(frame: pd.DataFrame, fmt: str = "text") -> str:
-    """text: a summary and every problem; csv: every finding; markdown: summary and problem tables."""
-    if fmt == "csv":
-        return frame.to_csv(index=False)
-    summary = summarize(frame)
-    problems = frame[frame["status"] != "match"]
-    if fmt == "markdown":
-        parts = ["## 核对汇总", "", _markdown(summary.rename(columns=SUMMARY_LABELS)), ""]
-        for doc_id, group in problems.groupby("doc_id", sort=False):
-            table = pd.DataFrame({
-                "类型": group["kind"].map(KIND_LABELS), "结果": group["status"].map(STATUS_LABELS),
-                "行": group.apply(_line_range, axis=1), "文中": group.apply(_stated, axis=1),
-                "表格": group.apply(_cell, axis=1), "差额": group["difference"].map(_plain),
-                "说明": group["message"],
-            })
-            parts += [f"## {doc_id}", "", _markdown(table), ""]
-        return "\n".join(parts).rstrip() + "\n"
-    lines = []
-    for record in summary.to_dict("records"):
-        doc_problems = problems[problems["doc_id"] == record["doc_id"]]
-        lines.append(f"{record['doc_id']}：叙述数额 {record['subject_amounts']} 个，对应到表格 {record['linked']} 个"
-                     f"（{record['coverage_pct']}%），问题 {len(doc_problems)} 个")
-        for finding in doc_problems.to_dict("records"):
-            lines.append(f"  [{STATUS_LABELS[finding['status']]}·{KIND_LABELS[finding['kind']]}] "
-                         f"第 {_line_range(finding)} 行（{finding['section']}）：{finding['message']}")
-    return "\n".join(lines)
-
-
-def _line_range(finding) -> str:
-    start, end = finding["line_start"], finding["line_end"]
-    if pd.isna(start):
-        return ""
-    return f"{int(start)}" if pd.isna(end) or int(end) == int(start) else f"{int(start)}-{int(end)}"
-
-
-def _stated(finding) -> str:
-    value = finding["stated_value"]
-    return "" if pd.isna(value) else f"{format_amount(value)} {finding['unit']}"
-
-
-def _cell(finding) -> str:
-    if pd.isna(finding["table_number"]) and pd.isna(finding["table_name"]):
-        return ""
-    unit = " %" if finding["unit"] == "%" else ""
-    value = "" if pd.isna(finding["table_value"]) else f" = {format_amount(finding['table_value'])}{unit}"
-    title = " ".join(str(v) for v in (finding["table_number"], finding["table_name"]) if not pd.isna(v))
-    return f"{title}“{finding['row_label']}”{finding['column_path']}{value}"
-
-
-def _plain(value) -> str:
-    return "" if pd.isna(value) else f"{value:+.2f}"
-
-
-def _markdown(frame: pd.DataFrame) -> str:
-    def cell(value) -> str:
-        text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
-        return text.replace("|", "\\|").replace("\n", " ")
-
-    header = "| " + " | ".join(frame.columns) + " |"
-    rule = "| " + " | ".join("---" for _ in frame.columns) + " |"
-    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join([header, rule, *body])

@@ -14,14 +14,12 @@ import re
 from dataclasses import dataclass, field
 
 from index.model import Document, Passage, PassageKind, Section
+from index.text import clean_line
 
 logger = logging.getLogger(__name__)
 
 PARAGRAPH_MAX_CHARS = 360
 
-_MARKUP = re.compile(r"</?(?:b|p|strong|br)\s*/?>|\*\*|\[bookmark:[^\]]*\]")
-_HEADING_PREFIX = re.compile(r"^#+\s*")
-_LIST_PREFIX = re.compile(r"^[-•·]\s+")
 # A line that opens a new unit: 1. 1、 1． (1) （1） (一) （一） 一、 第一部分
 _ITEM_MARKER = re.compile(
     r"^(?:\d{1,2}\s*[.、．](?!\d)|[（(]\s*[\d一二三四五六七八九十]{1,3}\s*[)）]|"
@@ -105,14 +103,6 @@ def cut_blocks(document: Document) -> list[Block]:
     return _group(units)
 
 
-def clean_line(text: str) -> str:
-    """Source line without markdown/HTML markup and list bullets."""
-    text = _MARKUP.sub("", text).replace("\u3000", " ").replace("\t", " ").strip()
-    text = _HEADING_PREFIX.sub("", text)
-    text = _LIST_PREFIX.sub("", text)
-    return text.strip()
-
-
 def joiner(left: str, right: str) -> str:
     """No space between CJK text; one space between two ASCII words."""
     if left and right and left[-1].isascii() and left[-1].isalnum() and right[0].isascii() and right[0].isalnum():
@@ -147,7 +137,7 @@ def _narrative_lines(document: Document) -> list[tuple[int, str, int | None]]:
     for line in document.lines:
         if line.number in in_table or _looks_tabular(line.text):
             continue
-        text = clean_line(line.text)
+        text = clean_line(line.text.replace("\t", " "))
         if not text:
             continue
         if _NOISE.match(text) or _TOC_LEADER.search(text):

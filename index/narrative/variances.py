@@ -17,18 +17,26 @@ import logging
 import re
 from dataclasses import dataclass
 
+from index.amounts import NUMBER, UNIT_PATTERN, find_amounts, parse_number, to_wan
+from index.amounts import agrees as agrees_with
 from index.audit.linking import CellIndex, link_amount
 from index.model import Document, DocumentKind, Measure, PassageKind, TableKind
 from index.narrative.passages import Block, cut_blocks
 
 logger = logging.getLogger(__name__)
 
-TOLERANCE = 0.0051  # 万元: the text rounds to 0.01
-_NUM = r"\d[\d,]*(?:\.\d+)?"
+_NUM = NUMBER
+
+
+def _money(name: str) -> str:
+    """An amount with its unit, in groups ``name`` and ``name_unit`` (read by ``_wan``)."""
+    return rf"(?P<{name}>{NUMBER})\s*(?P<{name}_unit>{UNIT_PATTERN})"
+
+
 _PLACEHOLDER = r"(?:\s*[（(](?:增加|减少|增长|下降)[)）])?"  # template left as "增加（减少）"
 _DIRECTION = rf"(?:增加|减少|增长|下降){_PLACEHOLDER}"
 _CHANGE = re.compile(
-    rf"(?P<dir>增加|减少|增长|下降){_PLACEHOLDER}\s*(?P<amt>{_NUM})\s*万元"
+    rf"(?P<dir>增加|减少|增长|下降){_PLACEHOLDER}\s*{_money('amt')}"
     rf"(?:\s*[，,、]?\s*(?:增长|下降|减少|增加){_PLACEHOLDER}\s*(?P<pct>{_NUM})\s*[%％])?"
 )
 # without a percentage, a change counts only right after its comparison (比上年预算 / 与上年相比 / 比2024年预算)
@@ -37,7 +45,7 @@ _COMPARATOR = re.compile(  # "比2022年（上一年度，下同）预算": a gl
     r"|与(?:上年|\d{4}\s*年)度?相比[，,]?)\s*$"
 )
 _EXECUTION = re.compile(
-    rf"(?:年初)?预算数?为?\s*(?P<budget>{_NUM})\s*万元\s*[，,]\s*(?:支出)?决算数?为?\s*(?P<final>{_NUM})\s*万元"
+    rf"(?:年初)?预算数?为?\s*{_money('budget')}\s*[，,]\s*(?:支出)?决算数?为?\s*{_money('final')}"
     rf"\s*[，,]?\s*(?:完成(?:年初)?预算的\s*(?P<pct>{_NUM})\s*[%％]\s*[，,。]?)?"
 )
 _REASON = re.compile(r"(?:主要)?原因(?:(?:是|为)\s*[:：]?|\s*[:：]|(?=一是))\s*")
@@ -49,16 +57,15 @@ _SUBJECT = re.compile(
 _SUBJECT_BELOW = re.compile(r"[^（()）:：\d.、，,\s]+?\s*[（(]款[)）]")
 # 上海 2023+: "2023年当年预算执行数为60.13万元，2024年预算安排25.77万元，比2023年预算执行数减少57.14%"
 _AGAINST_EXECUTION = re.compile(
-    rf"预算执行数为?\s*(?P<base>{_NUM})\s*万元\s*[，,]\s*(?:\d{{4}}\s*年)?预算安排\s*(?P<amount>{_NUM})\s*万元"
+    rf"预算执行数为?\s*{_money('base')}\s*[，,]\s*(?:\d{{4}}\s*年)?预算安排\s*{_money('amount')}"
     rf"\s*[，,]\s*比(?:上年|\d{{4}}\s*年)(?:当年)?预算执行数\s*(?P<dir>增加|减少|增长|下降)\s*(?P<pct>{_NUM})\s*[%％]"
 )
 _SHARED_REASON = re.compile(r"(?P<dir>增加|减少)的主要原因(?:是|为)\s*[:：]?(?P<reason>[^。]{1,200})。")
 _EXECUTION_NOTE = re.compile(r"(?:主要)?原因|差异|持平")
 _ITEM_NUMBER = re.compile(r"^\s*(?:\d{1,2}\s*[.、．]|[（(]\s*\d{1,2}\s*[)）])\s*")
 _CLAUSE_END = "。；;"
-_AMOUNT = re.compile(rf"({_NUM})\s*万元")
 _SUBJECT_STOP = re.compile(
-    rf"{_NUM}\s*万元|(?:比|较)(?:上年|\d{{4}}\s*年)|与上年|{_DIRECTION}\s*{_NUM}|[，,]|预算数为|为\s*{_NUM}"
+    rf"{_NUM}\s*(?:{UNIT_PATTERN})|(?:比|较)(?:上年|\d{{4}}\s*年)|与上年|{_DIRECTION}\s*{_NUM}|[，,]|预算数为|为\s*{_NUM}"
 )
 
 
@@ -133,8 +140,8 @@ def extract_variances(document: Document) -> list[Variance]:
                 subject=subject,
                 subject_code=code,
                 amount=amount,
-                change_amount=_number(match["amt"]),
-                change_pct=_number(match["pct"]) if match["pct"] else None,
+                change_amount=_wan(match, "amt"),
+                change_pct=parse_number(match["pct"]) if match["pct"] else None,
                 direction="增加" if match["dir"] in ("增加", "增长") else "减少",
                 reason=_reason(block.text[match.end():reason_end]) or _shared_reason(block.text, match),
                 line_start=block.line_at(start),
@@ -168,7 +175,7 @@ def _against_execution(block: Block, document: Document, linker: "SubjectLinker"
         if coded is None:
             continue
         subject = _ITEM_NUMBER.sub("", coded.group(0)).strip(" “”\"")
-        amount, base = _number(match["amount"]), _number(match["base"])
+        amount, base = _wan(match, "amount"), _wan(match, "base")
         reason_end = _reason_end(block.text, match.end(), len(block.text))
         code, link = linker.link(subject, amount)
         found.append(Variance(
@@ -179,7 +186,7 @@ def _against_execution(block: Block, document: Document, linker: "SubjectLinker"
             subject_code=code,
             amount=amount,
             change_amount=round(abs(amount - base), 2),
-            change_pct=_number(match["pct"]),
+            change_pct=parse_number(match["pct"]),
             direction="增加" if match["dir"] in ("增加", "增长") else "减少",
             reason=_reason(block.text[match.end():reason_end]),
             line_start=block.line_at(start),
@@ -207,7 +214,7 @@ def extract_executions(document: Document) -> list[BudgetExecution]:
             if not subject:
                 continue
             end = _reason_end(block.text, match.end(), len(block.text), _EXECUTION_NOTE)
-            final = _number(match["final"])
+            final = _wan(match, "final")
             code, link = linker.link(subject, final)
             found.append(BudgetExecution(
                 doc_id=doc_id,
@@ -215,9 +222,9 @@ def extract_executions(document: Document) -> list[BudgetExecution]:
                 passage_id=block.to_passage(doc_id).passage_id,
                 subject=subject,
                 subject_code=code,
-                initial_budget=_number(match["budget"]),
+                initial_budget=_wan(match, "budget"),
                 final_amount=final,
-                completion_pct=_number(match["pct"]) if match["pct"] else None,
+                completion_pct=parse_number(match["pct"]) if match["pct"] else None,
                 reason=_reason(block.text[match.end():end], fallback=True),
                 line_start=block.line_at(start),
                 line_end=block.line_at(end - 1),
@@ -242,8 +249,9 @@ def _first_sentence(text: str, start: int, limit: int) -> str:
     return text[start:stop if stop >= 0 else limit]
 
 
-def _number(text: str) -> float:
-    return float(text.replace(",", ""))
+def _wan(match: re.Match, name: str) -> float:
+    """The amount of group ``name`` in 万元 (its unit in ``name_unit``)."""
+    return to_wan(parse_number(match[name]), match[f"{name}_unit"])
 
 
 def _clause_start(text: str, position: int) -> int:
@@ -287,12 +295,12 @@ def _subject_and_amount(clause: str, document: Document) -> tuple[str, float | N
     """Subject as written and the year's amount, from the words before the change."""
     subject = _clean_subject(clause, document)
     coded = _SUBJECT.search(clause)
-    amounts = _AMOUNT.findall(clause)
-    amount = _number(amounts[0]) if amounts else None
+    amounts = find_amounts(clause)
+    amount = amounts[0].wan if amounts else None
     if coded and "预算数" in clause:
         after = clause[coded.end():]
-        amounts = _AMOUNT.findall(after)
-        amount = _number(amounts[0]) if amounts else amount
+        amounts = find_amounts(after)
+        amount = amounts[0].wan if amounts else amount
     return subject, amount
 
 
@@ -329,6 +337,6 @@ class SubjectLinker:
                 empty["agrees"] = True  # a subject with no money has no row in the table
             return None, empty
         value = found.value
-        agrees = None if value is None or amount is None else abs(value - amount) <= TOLERANCE
+        agrees = None if value is None or amount is None else agrees_with(amount, value)
         return found.cell.subject_code, {"table_id": found.cell.table_id, "row_index": found.cell.row_index,
                                          "linked_value": value, "agrees": agrees}

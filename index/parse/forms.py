@@ -20,8 +20,8 @@ import re
 
 from index.parse.layouts import Item
 from index.model import Cell, Measure, Row
-from index.parse.rows import parse_amount
-from index.parse.templates import normalize
+from index.amounts import parse_number
+from index.text import compact
 
 _HEADER_WORDS = {"年初预算数", "一级指标", "任务名称", "预期目标", "情况说明"}
 _MONEY = {
@@ -49,13 +49,13 @@ def performance_rows(body: list[Item]) -> list[Row]:
         filled = [c for c in cells if c]
         if not filled:
             continue
-        words = [normalize(c) for c in cells]
-        if _HEADER_WORDS & set(words) and not any(parse_amount(c) is not None for c in filled):
+        words = [compact(c) for c in cells]
+        if _HEADER_WORDS & set(words) and not any(parse_number(c) is not None for c in filled):
             header = words
             continue
-        if _PROJECT.match(normalize(filled[0])) and len(filled) > 1:
+        if _PROJECT.match(compact(filled[0])) and len(filled) > 1:
             project = filled[1]
-        if normalize(filled[0]) == "总分":
+        if compact(filled[0]) == "总分":
             rows.append(_score_row(len(rows), item, filled))
             continue
         row = Row(index=len(rows), label=_label(cells, filled, header), line=item.line)
@@ -94,7 +94,7 @@ def _line(item: Item, i: int) -> int:
 def _header_cells(row: Row, item: Item, header: list[str]) -> None:
     for i, raw in enumerate(item.cells or []):
         name = header[i] if i < len(header) else ""
-        amount = parse_amount(raw)
+        amount = parse_number(raw)
         if amount is None:
             continue
         if name in _MONEY:
@@ -107,8 +107,8 @@ def _pair_cells(row: Row, item: Item) -> None:
     """'年度预算总额 | 51.00 | 其中：财政拨款 | 51.00': an amount after its name."""
     cells = item.cells or []
     for i in range(1, len(cells)):
-        amount = parse_amount(cells[i])
-        name = normalize(re.sub(r"^其中[:：]", "", cells[i - 1])).rstrip(":：")
+        amount = parse_number(cells[i])
+        name = compact(re.sub(r"^其中[:：]", "", cells[i - 1])).rstrip(":：")
         if amount is None or not name:
             continue
         for pattern, measure in _PAIR_MONEY:
@@ -120,10 +120,10 @@ def _pair_cells(row: Row, item: Item) -> None:
 def _score_row(index: int, item: Item, filled: list[str]) -> Row:
     """'总分 | 100 | 90.36': full marks (分值) then the score (得分)."""
     row = Row(index=index, label="总分", line=item.line)
-    numbers = [(i, c) for i, c in enumerate(item.cells or []) if parse_amount(c) is not None]
+    numbers = [(i, c) for i, c in enumerate(item.cells or []) if parse_number(c) is not None]
     for (i, raw), name in zip(numbers, ("分值", "得分")):
         row.texts[name] = raw
-        row.cells.append(_score(name, parse_amount(raw), raw, _line(item, i), item))
+        row.cells.append(_score(name, parse_number(raw), raw, _line(item, i), item))
     return row
 
 

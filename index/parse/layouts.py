@@ -20,21 +20,9 @@ import re
 from dataclasses import dataclass, field
 
 from index.model import Line
+from index.text import strip_markup
 
 logger = logging.getLogger(__name__)
-
-_TAG = re.compile(r"</?(?:b|p|strong|br|span)\b[^>]*>", re.IGNORECASE)
-_HEADING = re.compile(r"^\s*#{1,6}\s*")
-_EMPHASIS = re.compile(r"\*\*|__")
-
-
-def clean_text(text: str) -> str:
-    """Remove markup (<b>, <p>, ** emphasis, '#' heading marks) and outer spaces."""
-    text = _TAG.sub(" ", text)
-    text = _EMPHASIS.sub("", text)
-    text = _HEADING.sub("", text)
-    return text.strip()
-
 
 @dataclass
 class Item:
@@ -98,17 +86,17 @@ def read_items(lines: list[Line]) -> list[Item]:
                     break
                 texts[-1] += "".join(lines[k].text.strip() for k in range(i, i + more))
                 i += more
-            cells = [clean_text(t) for t in texts]
+            cells = [strip_markup(t) for t in texts]
             _append_row(items, Item(group[0].number, group[-1].number, cells=cells,
                                     cell_lines=[g.number for g in group], page=line.page))
             continue
         i += 1
         if "\t" in raw:
-            cells = [clean_text(c) for c in raw.split("\t")]
+            cells = [strip_markup(c) for c in raw.split("\t")]
             _append_row(items, Item(line.number, line.number, cells=cells,
                                     cell_lines=[line.number] * len(cells), page=line.page))
         elif raw.strip():
-            text = clean_text(raw)
+            text = strip_markup(raw)
             if text:
                 items.append(Item(line.number, line.number, text=text, page=line.page))
     return items

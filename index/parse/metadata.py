@@ -15,7 +15,7 @@ from pathlib import Path
 
 from index.errors import UnsupportedDocumentError
 from index.model import DocumentKind, DocumentMeta, DocumentScope, Line, SourceText
-from index.parse.sections import clean
+from index.text import clean_line
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ _TOC = re.compile(r"^目\s*录$")
 def extract_metadata(source: SourceText) -> DocumentMeta:
     """Read department, region, year, kind, scope and title from the document's own lines."""
     file = Path(source.path).name
-    texts = [clean(line.text) for line in source.lines]
+    texts = [clean_line(line.text) for line in source.lines]
     cover = _cover(texts)
     title = _find_title(cover, texts)
     department = _find_department(texts, cover)

@@ -12,7 +12,8 @@ import re
 
 from index.parse.layouts import Item
 from index.model import Table, TableKind
-from index.parse.templates import NOTE_NUMBER, normalize, title_kind
+from index.parse.templates import NOTE_NUMBER, title_kind
+from index.text import compact
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ def _contents_entries(items: list[Item]) -> list[tuple[str, TableKind, str]]:
             text += following.text
         kind = title_kind(text)
         if kind is not None:
-            entries.append((normalize(text), kind, f"表{match.group(1)}"))
+            entries.append((compact(text), kind, f"表{match.group(1)}"))
     return entries
 
 
@@ -75,7 +76,7 @@ def _infer_numbers(tables: list[Table], warnings: list[str]) -> None:
         if table.number is not None or table.kind in PERFORMANCE:
             continue
         match = next((m for m in (NOTE_NUMBER.match(line) for line in table.note.splitlines()) if m), None)
-        number = normalize(match.group(1)) if match else _between(tables, k)
+        number = compact(match.group(1)) if match else _between(tables, k)
         if number:
             table.number = number
             warnings.append(f"“{table.name}”（第 {table.line_start} 行）未印表号，按上下文定为{number}")

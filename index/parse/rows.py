@@ -15,6 +15,7 @@ import logging
 import re
 from dataclasses import dataclass, replace
 
+from index.amounts import DASHES, parse_number
 from index.parse.codes import join_code, make_subject, split_leading_code
 from index.parse.layouts import Item
 from index.model import Cell, Measure, Row, TableKind
@@ -25,13 +26,11 @@ from index.parse.templates import (
     SKIP_COLUMN,
     TOTAL_LABEL,
     column_measure,
-    normalize,
 )
+from index.text import compact
 
 logger = logging.getLogger(__name__)
 
-_AMOUNT = re.compile(r"^[-−]?\d{1,3}(,\d{3})+(\.\d+)?$|^[-−]?\d+(\.\d+)?$")
-_DASHES = {"-", "—", "--", "——", "/", "－"}
 _CODE_CELL = re.compile(r"^\d{3}(\s?\d{2}){0,2}$|^\d{2}$")
 
 _PANEL_TOTAL = re.compile(r"^(人员经费|公用经费)合计$")
@@ -41,24 +40,16 @@ CODE, LABEL, PROJECT, VALUE, SKIP = "code", "label", "project", "value", "skip"
 PROJECT_TABLES = (TableKind.GENERAL_PROJECT, TableKind.CARRYOVER, TableKind.OTHER)  # where 项目名称 names projects
 
 
-def parse_amount(raw: str) -> float | None:
-    """'2,103.50' → 2103.5; '0' → 0.0; blank, '-' or text → None."""
-    text = raw.replace(" ", "").replace("−", "-")
-    if not _AMOUNT.match(text):
-        return None
-    return float(text.replace(",", ""))
-
-
 def is_data_row(cells: list[str]) -> bool:
     """A body row: it carries an amount, opens with a subject code, or is a bare 合计 line."""
     filled = [c for c in cells if c]
     if not filled:
         return False
-    if any(parse_amount(c) is not None for c in filled):
+    if any(parse_number(c) is not None for c in filled):
         return True
     if _CODE_CELL.match(filled[0]) or split_leading_code(filled[0])[0]:
         return True
-    return len(filled) == 1 and bool(TOTAL_LABEL.match(normalize(filled[0])))
+    return len(filled) == 1 and bool(TOTAL_LABEL.match(compact(filled[0])))
 
 
 @dataclass
@@ -75,7 +66,7 @@ class Column:
 
 def header_columns(header: list[list[str]], width: int) -> list[Column]:
     """Fill merged header cells and give every column its path and role."""
-    grid = [[normalize(c) for c in row] + [""] * (width - len(row)) for row in header]
+    grid = [[compact(c) for c in row] + [""] * (width - len(row)) for row in header]
     _place_orphan_subheaders(grid)
     filled = [list(row) for row in grid]
     for r, row in enumerate(grid):
@@ -176,7 +167,7 @@ def panel_name(group: list[Column], body: list[Item] = ()) -> str:
     for item in body:
         cells = item.cells or []
         for index in labels:
-            match = _PANEL_TOTAL.match(normalize(cells[index])) if index < len(cells) else None
+            match = _PANEL_TOTAL.match(compact(cells[index])) if index < len(cells) else None
             if match:
                 return match.group(1)
     return top
@@ -257,7 +248,7 @@ def _group_row(item: Item, cells: list[str], group: list[Column], ctx: RowContex
             label = text
         elif col.role == PROJECT and project is None:
             project = text
-    if project is not None and TOTAL_LABEL.match(normalize(project)):
+    if project is not None and TOTAL_LABEL.match(compact(project)):
         label, project = label or project, None
     code = join_code(code_parts) if code_parts else None
     if code is None and label:
@@ -273,7 +264,7 @@ def _group_row(item: Item, cells: list[str], group: list[Column], ctx: RowContex
         label = "合计"  # 江苏 公开03表: one row of amounts under the column names, no label column
     if _SPACED.match(label):
         label = re.sub(r"\s+", "", label)
-    if project is None and ctx.kind is TableKind.CARRYOVER and label and not TOTAL_LABEL.match(normalize(label)):
+    if project is None and ctx.kind is TableKind.CARRYOVER and label and not TOTAL_LABEL.match(compact(label)):
         project = label
     subject = make_subject(code, label, ctx.kind is TableKind.GENERAL_BASIC) if code else None
     row = Row(index=0, label=label, line=item.line, subject=subject, project=project, panel=panel)
@@ -284,8 +275,8 @@ def _group_row(item: Item, cells: list[str], group: list[Column], ctx: RowContex
 
 def _add_value(row: Row, col: Column, raw: str, item: Item, ctx: RowContext) -> None:
     line = item.cell_lines[col.index] if col.index < len(item.cell_lines) else item.line
-    amount = parse_amount(raw)
-    if raw and amount is None and raw not in _DASHES:
+    amount = parse_number(raw)
+    if raw and amount is None and raw not in DASHES:
         row.texts[col.path_text] = raw
         return
     row.cells.append(_cell(col.path_text, column_measure(col.path), amount, raw, line, item.page, ctx))
@@ -301,7 +292,7 @@ def _cell(path: str, measure: Measure | None, amount: float | None, raw: str, li
 def _items_as_columns(columns: list[Column], body: list[Item]) -> bool:
     """公开09表: the 三公 items are header columns and a single row carries the amounts."""
     has_label = any(c.role in (LABEL, CODE) for c in columns)
-    data = [i for i in body if any(parse_amount(c) is not None for c in i.cells or [])]
+    data = [i for i in body if any(parse_number(c) is not None for c in i.cells or [])]
     return not has_label and len(data) == 1 and len(body) == 1
 
 
@@ -330,7 +321,7 @@ def _transpose_three_public(columns: list[Column], item: Item, ctx: RowContext) 
         row = rows.setdefault(name, Row(index=len(rows), label=name, line=item.line))
         raw = item.cells[col.index]
         line = item.cell_lines[col.index] if col.index < len(item.cell_lines) else item.line
-        row.cells.append(_cell(col.path_text, measure, parse_amount(raw), raw, line, item.page, ctx))
+        row.cells.append(_cell(col.path_text, measure, parse_number(raw), raw, line, item.page, ctx))
     return list(rows.values())
 
 

@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 
 from index.model import Line, Section
+from index.text import clean_line
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +33,6 @@ MAX_WRAP_CHARS = 30  # the second line of a wrapped heading is short
 MAX_WRAP_GAP = 3  # … and follows within this many lines (blank lines between)
 MAX_UNNUMBERED_CHARS = 40  # an unnumbered heading named in the contents
 
-_MARKUP = re.compile(r"</?[a-z]+\s*/?>|\*\*|\[bookmark:[^\]]*\]|^\s*#+\s*|^\s*[-•·]\s+")
 _CN = "一二三四五六七八九十百零〇"
 # (rank, pattern): rank 0 is outermost.
 _MARKERS = (
@@ -70,19 +70,13 @@ class Heading:
 def parse_sections(lines: list[Line], table_ranges: list[tuple[int, int]]) -> list[Section]:
     """Sections of the document in order, each with its path from the outermost heading."""
     in_table = _table_lines(table_ranges)
-    texts = {line.number: clean(line.text) for line in lines}
+    texts = {line.number: clean_line(line.text) for line in lines}
     contents, entries = _toc_lines(lines, texts)
     headings = _headings(lines, texts, in_table, contents)
     headings = sorted(headings + _unnumbered(lines, texts, in_table, contents, entries, headings), key=_line_of)
     sections = _build(headings, lines, texts, in_table, contents)
     logger.info("%d sections (%d table-of-contents lines skipped)", len(sections), len(contents))
     return sections
-
-
-def clean(text: str) -> str:
-    """A line without markdown/HTML markup and bullets; runs of spaces collapsed."""
-    text = _MARKUP.sub("", text.replace("\u3000", " ").strip())
-    return re.sub(r" {2,}", " ", text).strip()
 
 
 def marker_rank(text: str) -> int | None:

@@ -21,12 +21,13 @@ import logging
 import re
 from dataclasses import dataclass, field, replace
 
+from index.amounts import UNIT_FACTORS, parse_number
 from index.errors import DocumentParseError
 from index.parse.layouts import Item, read_items
 from index.model import Line, Table, TableKind
 from index.parse.forms import performance_rows
 from index.parse.numbering import PERFORMANCE, number_tables
-from index.parse.rows import RowContext, build_rows, is_data_row, parse_amount
+from index.parse.rows import RowContext, build_rows, is_data_row
 from index.parse.templates import (
     EMPTY_NOTE,
     META,
@@ -34,10 +35,9 @@ from index.parse.templates import (
     NUMBER,
     NUMBER_PREFIX,
     UNIT,
-    UNIT_FACTORS,
-    normalize,
     title_kind,
 )
+from index.text import compact
 
 logger = logging.getLogger(__name__)
 
@@ -94,11 +94,11 @@ def _title_of(item: Item) -> TableKind | None:
     text = _item_text(item)
     if not text or _TOC_ENTRY.match(text):
         return None
-    return title_kind(NUMBER_PREFIX.sub("", normalize(text)))
+    return title_kind(NUMBER_PREFIX.sub("", compact(text)))
 
 
 def _number_of(item: Item) -> str | None:
-    text = normalize(_item_text(item))
+    text = compact(_item_text(item))
     if NUMBER.match(text):
         return text
     match = NUMBER_PREFIX.match(text)
@@ -107,13 +107,13 @@ def _number_of(item: Item) -> str | None:
 
 def _is_meta(item: Item) -> bool:
     texts = [item.text] if not item.is_row else item.filled
-    return bool(texts) and all(META.search(normalize(t)) for t in texts)
+    return bool(texts) and all(META.search(compact(t)) for t in texts)
 
 
 def _unit_of(item: Item) -> str | None:
     texts = [item.text] if not item.is_row else item.filled
     for text in texts:
-        match = UNIT.search(normalize(text))
+        match = UNIT.search(compact(text))
         if match:
             return match.group(1)
     return None
@@ -136,7 +136,7 @@ def _find_parts(items: list[Item], file: str, warnings: list[str]) -> list[_Part
             parts.append(part)
             i = end
             continue
-        elif item.is_row and len(item.filled) > 1 and any(parse_amount(c) is not None for c in item.filled):
+        elif item.is_row and len(item.filled) > 1 and any(parse_number(c) is not None for c in item.filled):
             warnings.append(f"第 {item.line} 行：表格行不属于任何可识别的表，已忽略")
         i += 1
     return parts
@@ -148,7 +148,7 @@ def _read_part(items: list[Item], i: int, kind: TableKind, file: str) -> tuple[_
     The number is printed after the title (公开01表, 公开表一) or just before it (表1).
     """
     title = items[i]
-    name = NUMBER_PREFIX.sub("", normalize(_item_text(title)))
+    name = NUMBER_PREFIX.sub("", compact(_item_text(title)))
     number = _number_of(title)
     unit = "万元"
     j = i + 1
@@ -194,7 +194,7 @@ def _repeats_header(items: list[Item], i: int, previous: _Part) -> bool:
     for k, head in enumerate(previous.header):
         if i + k >= len(items) or not items[i + k].is_row:
             return False
-        if [normalize(c) for c in items[i + k].filled] != [normalize(c) for c in head.filled]:
+        if [compact(c) for c in items[i + k].filled] != [compact(c) for c in head.filled]:
             return False
     return True
 
@@ -232,14 +232,14 @@ def _read_rows(items: list[Item], j: int, part: _Part, file: str) -> int:
 
 def _without_repeated_header(body: list[Item], header: list[Item]) -> list[Item]:
     """Header rows printed again at the top of each continuation page (上海 表5) are no body rows."""
-    heads = [[normalize(c) for c in h.filled] for h in header if h.filled]
+    heads = [[compact(c) for c in h.filled] for h in header if h.filled]
     if not heads:
         return body
     out: list[Item] = []
     k = 0
     while k < len(body):
         window = body[k:k + len(heads)]
-        if len(window) == len(heads) and all([normalize(c) for c in w.filled] == h for w, h in zip(window, heads)):
+        if len(window) == len(heads) and all([compact(c) for c in w.filled] == h for w, h in zip(window, heads)):
             logger.info("line %d: repeated header rows dropped", body[k].line)
             k += len(heads)
             continue
@@ -287,13 +287,13 @@ def _is_fragment(item: Item, previous: Item) -> bool:
         return False
     cells, above = item.cells or [], previous.cells or []
     filled = [i for i, c in enumerate(cells) if c]
-    if not filled or not any(parse_amount(c) is not None for c in above):
+    if not filled or not any(parse_number(c) is not None for c in above):
         return False
     return all(
         len(cells[i]) <= _MAX_FRAGMENT
         and not _ORDINAL.match(cells[i])
-        and parse_amount(cells[i]) is None
-        and i < len(above) and above[i] and parse_amount(above[i]) is None
+        and parse_number(cells[i]) is None
+        and i < len(above) and above[i] and parse_number(above[i]) is None
         for i in filled
     )
 

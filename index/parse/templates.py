@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from index.model import Measure, TableKind
+from index.text import compact
 
 _Q = "[“”\"'‘’]?"  # the quotes around 三公 vary
 
@@ -48,7 +49,6 @@ NUMBER_PREFIX = re.compile(r"^(附?表\d{1,2}|公开\d{1,2}表)(?=\D)")  # '表1
 # Lines between a title and its header: who compiled it, the year, the unit.
 META = re.compile(r"^[(（]?\s*\d{4}\s*年度?\s*[)）]?$|^(编制)?(部门|单位)(名称)?[:：]|^(金额)?单位[:：]|^编制")
 UNIT = re.compile(r"(?:金额)?单位[:：]\s*(亿元|万元|千元|元)")
-UNIT_FACTORS = {"元": 0.0001, "千元": 0.1, "万元": 1.0, "亿元": 10000.0}
 
 # A note after a table body: 备注/注/说明, "(表4中不包含…)", "…为空表".
 NOTE = re.compile(
@@ -93,17 +93,12 @@ MEASURE_RULES: list[tuple[re.Pattern[str], Measure]] = [
 ]
 
 
-def normalize(text: str) -> str:
-    """Drop all whitespace, half-width parentheses: '收 入 总 计' → '收入总计', （补助） → (补助)."""
-    return re.sub(r"\s+", "", text).replace("（", "(").replace("）", ")")
-
-
 _SUFFIX = re.compile(r"[(（][^()（）]{1,8}[)）]$")  # 表（功能科目）, 表(经济科目)
 
 
 def title_kind(text: str) -> TableKind | None:
     """The kind of table a title names, or None when the line is no table title."""
-    title = _SUFFIX.sub("", normalize(text))
+    title = _SUFFIX.sub("", compact(text))
     if not title or len(title) > 40 or re.search(r"[，。；,;！？]", title):
         return None
     for pattern, kind in TITLE_RULES:

@@ -33,6 +33,7 @@ from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
 
 from index.errors import UnreadableDocumentError
 from index.model import Line, SourceText
+from index.text import join_cjk
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +45,6 @@ ALIGN_TOLERANCE = 4.0  # points between a cell's left edge and the column it con
 TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 TEXT_SETTINGS = {"x_tolerance": 3, "y_tolerance": 3}
 
-_CJK = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”‘’"
-_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])")
 _UNIT_OR_OWNER = re.compile(r"^(单位|金额单位|编制部门|编制单位|部门|预算单位|填报单位)\s*[：:（(]")
 _DASH = "-—–─－"
 _PAGE_NUMBER = re.compile(rf"^[{_DASH}]?\s*(第\s*)?\d{{1,3}}\s*页?\s*([/共]\s*\d{{1,3}}\s*页?)?\s*[{_DASH}]?$")
@@ -304,7 +303,7 @@ def _clean_cell(cell: str) -> str:
     """Join a cell's wrapped lines; drop spacing inside Chinese text (因 公 出 国 → 因公出国)."""
     text = re.sub(r"\s*\n\s*", "\n", cell.strip())
     text = re.sub(r"(?<=[0-9A-Za-z])\n(?=[0-9A-Za-z])", " ", text).replace("\n", "")
-    text = _SPACE_BETWEEN_CJK.sub("", text)
+    text = join_cjk(text)
     return re.sub(r"\s+", " ", text)
 
 

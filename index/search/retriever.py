@@ -37,7 +37,7 @@ from llama_index.core.vector_stores.simple import SimpleVectorStoreData
 
 from index.config import Settings
 from index.search.embeddings import build_embed_model
-from index.errors import BudgetError
+from index.errors import IndexMissingError
 from index.model import Passage, PassageKind
 
 logger = logging.getLogger(__name__)
@@ -55,14 +55,6 @@ DOMAIN_WORDS = [
 ]
 STOPWORDS = set("的 了 是 在 和 与 及 为 有 等 吗 呢 么 啊 哪 请 问 多少 什么 哪些 如何 怎么 怎样 为什么 是否 情况 一下".split())
 _TOKEN = re.compile(r"[\u4e00-\u9fff0-9a-zA-Z]")
-
-
-class IndexMissingError(BudgetError):
-    """No narrative index has been built yet (run ingestion first)."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(f"尚未建立段落索引（{path}），请先载入文件")
-        self.path = path
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from typing import Any, Iterable, Protocol, Sequence
 import duckdb
 import pyarrow as pa
 
-from index.errors import BudgetError
+from index.errors import DatabaseUnavailableError
 from index.model import Document, Passage
 
 logger = logging.getLogger(__name__)
@@ -37,15 +37,6 @@ SCHEMA = Path(__file__).with_name("schema.sql")
 # is rebuilt from its source files (it is a cache of the documents).
 DATA_FORMAT = 1
 SECTION_SEPARATOR = " > "
-
-
-class DatabaseUnavailableError(BudgetError):
-    """The database file cannot be opened: missing, locked by another process, or damaged."""
-
-    def __init__(self, path: str, reason: str) -> None:
-        super().__init__(f"{path}: 无法打开数据库（{reason}）")
-        self.path = path
-        self.reason = reason
 
 
 class SourceFile(Protocol):
@@ -208,13 +199,6 @@ class BudgetStore:
             """
         ).fetchall()
         return [DocumentSummary(*row[:10], source_files=tuple(row[10])) for row in rows]
-
-    def row_counts(self) -> dict[str, int]:
-        """Rows per base table, e.g. {"cells": 1234, ...}."""
-        return {
-            table: self.connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
-            for table in self._base_tables()
-        }
 
     def load_document(
         self,
