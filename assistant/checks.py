@@ -39,7 +39,7 @@ class CellIndex:
         values: dict[str, dict[float, str]] = defaultdict(dict)
         rows = connection.execute(
             "SELECT c.doc_id, c.value, coalesce(t.number || ' ', '') || t.name, c.row_label, c.line "
-            "FROM cells c JOIN tables t USING (doc_id, table_id) WHERE c.value IS NOT NULL "
+            "FROM cells c JOIN tables t USING (doc_id, table_id) WHERE c.value IS NOT NULL AND c.unit = '万元' "
             "ORDER BY c.doc_id, c.table_id, c.row_index").fetchall()
         for doc_id, value, table, label, line in rows:
             values[doc_id].setdefault(round(value, 2), f"{table} {label} 第 {line} 行")

@@ -3,9 +3,11 @@
 Parsing fills these objects; loading writes them to DuckDB; retrieval indexes
 their passages. Nothing here knows about DuckDB, llama-index or Streamlit.
 
-Amounts are stored in 万元 (``value``); the figure as printed and its unit are
-kept beside it (``raw``, ``original_value``, ``original_unit``). A blank cell is
-``None`` (no value), never 0; an explicit "0" or "0.00" is 0.0.
+Money is stored in 万元 (``value``, ``unit`` "万元"); other values (scores in 分,
+percentages, counts of 人 / 辆 / 个) keep their own unit in ``unit``. The figure as
+printed and its unit are kept beside it (``raw``, ``original_value``,
+``original_unit``). A blank cell is ``None`` (no value), never 0; an explicit "0"
+or "0.00" is 0.0.
 """
 from __future__ import annotations
 
@@ -116,12 +118,17 @@ class Cell:
 
     column_path: str  # header path joined with "/", e.g. "财政拨款(补助)/一般公共预算"
     measure: Measure | None
-    value: float | None  # 万元; None for a blank cell
+    value: float | None  # in ``unit``: 万元 for money; None for a blank cell
     raw: str  # as printed, markup removed
     line: int
     page: int | None = None
     original_value: float | None = None  # value in the table's own unit
     original_unit: str = "万元"
+    unit: str = "万元"  # 万元 (money), 分, %, 人, 个, 辆 …
+
+    @property
+    def is_money(self) -> bool:
+        return self.unit == "万元"
 
 
 @dataclass

@@ -331,7 +331,7 @@ def _cells_sql(parsed: ParsedQuestion, term: Term, measures: tuple[str, ...]) ->
         "       c.column_path, c.measure, c.value AS amount, c.line, c.doc_id\n"
         "FROM cells c JOIN tables t USING (doc_id, table_id) JOIN documents d USING (doc_id)\n"
         f"WHERE c.doc_id IN ({_in_list(parsed.doc_ids)}) AND {row_filter}\n"
-        f"  AND c.measure IN ({_in_list(measures)}) AND c.value IS NOT NULL\n"
+        f"  AND c.measure IN ({_in_list(measures)}) AND c.value IS NOT NULL AND c.unit = '万元'\n"
         f"QUALIFY row_number() OVER (PARTITION BY c.doc_id ORDER BY {label_order}CASE t.kind {table_order} ELSE 99 END,\n"
         f"        CASE c.measure {measure_order} END, c.table_id, c.row_index) = 1\n"
         "ORDER BY c.doc_id"

@@ -137,7 +137,7 @@ class CellIndex:
         for table_id, table in enumerate(document.tables, start=1):
             for row in table.rows:
                 subject = row.subject
-                for cell in row.cells:
+                for cell in (c for c in row.cells if c.is_money):
                     cells.append(CellRef(
                         table_id=table_id, table_number=table.number, table_name=table.name,
                         table_kind=table.kind.value, row_index=row.index, row_label=row.label, panel=row.panel,

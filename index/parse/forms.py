@@ -6,10 +6,10 @@ its cells by header word (or by column number, "1", "2", … before any
 header). Numbers become Cells only where their meaning is clear:
 
 - money of the 资金 block (年初预算数 / 全年预算数 / 全年执行数, 年度预算总额,
-  财政拨款, 其他资金) in 万元, with Measures INITIAL_BUDGET / ADJUSTED_BUDGET /
-  FINAL / TOTAL / FISCAL;
-- scores (分值, 得分, and the 总分 row) as Measure.OTHER cells whose
-  ``original_unit`` is "分" (their ``value`` is the score, not an amount).
+  财政拨款, 其他资金) in 万元 (converted from the table's unit), with Measures
+  INITIAL_BUDGET / ADJUSTED_BUDGET / FINAL / TOTAL / FISCAL;
+- scores (分值, 得分, and the 总分 row) as Measure.OTHER cells of unit "分"
+  (their ``value`` is the score, not an amount).
 
 Percentages (执行率 "3.25 %") and indicator values (">=95%") stay texts.
 The project name (项目名称) goes to ``Row.project`` of every row of the table.
@@ -20,7 +20,7 @@ import re
 
 from index.parse.layouts import Item
 from index.model import Cell, Measure, Row
-from index.amounts import parse_number
+from index.amounts import parse_number, to_wan
 from index.text import compact
 
 _HEADER_WORDS = {"年初预算数", "一级指标", "任务名称", "预期目标", "情况说明"}
@@ -39,7 +39,7 @@ _PAIR_MONEY = [
 _PROJECT = re.compile(r"^项目名称$")
 
 
-def performance_rows(body: list[Item]) -> list[Row]:
+def performance_rows(body: list[Item], unit: str = "万元") -> list[Row]:
     """Rows of a 绩效目标表 / 绩效自评表 (see the module docstring)."""
     rows: list[Row] = []
     header: list[str] | None = None
@@ -63,9 +63,9 @@ def performance_rows(body: list[Item]) -> list[Row]:
             if text:
                 row.texts[_key(header, i)] = text
         if header is not None and len(cells) <= len(header):
-            _header_cells(row, item, header)
+            _header_cells(row, item, header, unit)
         else:
-            _pair_cells(row, item)
+            _pair_cells(row, item, unit)
         rows.append(row)
     for row in rows:
         row.project = project
@@ -91,19 +91,19 @@ def _line(item: Item, i: int) -> int:
     return item.cell_lines[i] if i < len(item.cell_lines) else item.line
 
 
-def _header_cells(row: Row, item: Item, header: list[str]) -> None:
+def _header_cells(row: Row, item: Item, header: list[str], unit: str) -> None:
     for i, raw in enumerate(item.cells or []):
         name = header[i] if i < len(header) else ""
         amount = parse_number(raw)
         if amount is None:
             continue
         if name in _MONEY:
-            row.cells.append(_money(name, _MONEY[name], amount, raw, _line(item, i), item))
+            row.cells.append(_money(name, _MONEY[name], amount, raw, _line(item, i), item, unit))
         elif _SCORE.match(name):
             row.cells.append(_score(name, amount, raw, _line(item, i), item))
 
 
-def _pair_cells(row: Row, item: Item) -> None:
+def _pair_cells(row: Row, item: Item, unit: str) -> None:
     """'年度预算总额 | 51.00 | 其中：财政拨款 | 51.00': an amount after its name."""
     cells = item.cells or []
     for i in range(1, len(cells)):
@@ -113,7 +113,7 @@ def _pair_cells(row: Row, item: Item) -> None:
             continue
         for pattern, measure in _PAIR_MONEY:
             if pattern.search(name):
-                row.cells.append(_money(name, measure, amount, cells[i], _line(item, i), item))
+                row.cells.append(_money(name, measure, amount, cells[i], _line(item, i), item, unit))
                 break
 
 
@@ -127,11 +127,11 @@ def _score_row(index: int, item: Item, filled: list[str]) -> Row:
     return row
 
 
-def _money(path: str, measure: Measure, amount: float, raw: str, line: int, item: Item) -> Cell:
-    return Cell(column_path=path, measure=measure, value=amount, raw=raw, line=line, page=item.page,
-                original_value=amount, original_unit="万元")
+def _money(path: str, measure: Measure, amount: float, raw: str, line: int, item: Item, unit: str) -> Cell:
+    return Cell(column_path=path, measure=measure, value=to_wan(amount, unit), raw=raw, line=line, page=item.page,
+                original_value=amount, original_unit=unit)
 
 
 def _score(path: str, amount: float | None, raw: str, line: int, item: Item) -> Cell:
     return Cell(column_path=path, measure=Measure.OTHER, value=amount, raw=raw, line=line, page=item.page,
-                original_value=amount, original_unit="分")
+                original_value=amount, original_unit="分", unit="分")

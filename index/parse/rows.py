@@ -15,7 +15,7 @@ import logging
 import re
 from dataclasses import dataclass, replace
 
-from index.amounts import DASHES, parse_number
+from index.amounts import DASHES, parse_number, to_wan
 from index.parse.codes import join_code, make_subject, split_leading_code
 from index.parse.layouts import Item
 from index.model import Cell, Measure, Row, TableKind
@@ -26,6 +26,7 @@ from index.parse.templates import (
     SKIP_COLUMN,
     TOTAL_LABEL,
     column_measure,
+    column_unit,
 )
 from index.text import compact
 
@@ -176,8 +177,7 @@ def panel_name(group: list[Column], body: list[Item] = ()) -> str:
 @dataclass
 class RowContext:
     kind: TableKind
-    factor: float  # table unit → 万元
-    unit: str
+    unit: str  # the table's unit (元 / 万元 / 亿元): money is converted to 万元
 
 
 def build_rows(header: list[Item], body: list[Item], ctx: RowContext) -> tuple[list[str], list[Row]]:
@@ -279,12 +279,17 @@ def _add_value(row: Row, col: Column, raw: str, item: Item, ctx: RowContext) -> 
     if raw and amount is None and raw not in DASHES:
         row.texts[col.path_text] = raw
         return
-    row.cells.append(_cell(col.path_text, column_measure(col.path), amount, raw, line, item.page, ctx))
+    row.cells.append(_cell(col.path_text, column_measure(col.path), amount, raw, line, item.page, ctx,
+                           column_unit(col.path)))
 
 
 def _cell(path: str, measure: Measure | None, amount: float | None, raw: str, line: int,
-          page: int | None, ctx: RowContext) -> Cell:
-    value = None if amount is None else round(amount * ctx.factor, 6)
+          page: int | None, ctx: RowContext, unit: str | None = None) -> Cell:
+    """A money cell in 万元 (from the table's unit), or a value of its own ``unit`` (分, %, 人 …) as printed."""
+    if unit is not None:
+        return Cell(column_path=path, measure=Measure.OTHER, value=amount, raw=raw, line=line, page=page,
+                    original_value=amount, original_unit=unit, unit=unit)
+    value = None if amount is None else to_wan(amount, ctx.unit)
     return Cell(column_path=path, measure=measure, value=value, raw=raw, line=line, page=page,
                 original_value=amount, original_unit=ctx.unit)
 

@@ -21,7 +21,7 @@ import logging
 import re
 from dataclasses import dataclass, field, replace
 
-from index.amounts import UNIT_FACTORS, parse_number
+from index.amounts import parse_number
 from index.errors import DocumentParseError
 from index.parse.layouts import Item, read_items
 from index.model import Line, Table, TableKind
@@ -324,9 +324,9 @@ def _continues(part: _Part, last: _Part) -> bool:
 
 
 def _add_rows(table: Table, part: _Part, warnings: list[str]) -> None:
-    ctx = RowContext(kind=part.kind, factor=UNIT_FACTORS[part.unit], unit=part.unit)
+    ctx = RowContext(kind=part.kind, unit=part.unit)
     if part.kind in PERFORMANCE:
-        columns, rows = [], performance_rows(part.body)
+        columns, rows = [], performance_rows(part.body, part.unit)
     elif part.body:
         columns, rows = build_rows(part.header, part.body, ctx)
     else:

@@ -107,6 +107,35 @@ def title_kind(text: str) -> TableKind | None:
     return None
 
 
+# A value column that holds no money, by its header words → the unit of its values.
+_COUNT_UNIT = re.compile(r"\((人|个|辆|台|套|次|户|家|所|名|平方米|亩|项|批次|人次)\)$")
+VALUE_UNITS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"分值|得分|权重|评分"), "分"),
+    (re.compile(r"%|比例|比重|占比|增长率|增幅|率$"), "%"),
+    (re.compile(r"人数|编制数|实有人员|^人员$"), "人"),
+    (re.compile(r"车辆数|^车辆$|辆数"), "辆"),
+    (re.compile(r"个数|数量|^数$"), "个"),
+]
+
+
+def column_unit(path: list[str]) -> str | None:
+    """The unit of a value column that holds no money (分, %, 人, 辆, 个 …); None for money.
+
+    Money columns take the table's unit (单位：元 / 万元). A header naming an amount
+    (金额, 预算数, 经费) is money whatever else it says.
+    """
+    for part in reversed(path):
+        match = _COUNT_UNIT.search(part)
+        if match:
+            return match.group(1)
+        if re.search(r"金额|预算|决算|经费|支出|收入|资金|万元|元\)", part):
+            return None
+        for pattern, unit in VALUE_UNITS:
+            if pattern.search(part):
+                return unit
+    return None
+
+
 def column_measure(path: list[str]) -> Measure:
     """The canonical measure of a value column, from its header path (outermost first)."""
     leaf = path[-1] if path else ""

@@ -336,7 +336,7 @@ def _cells_frame(document: Document) -> pa.Table | None:
                 columns["column_path"].append(cell.column_path)
                 columns["measure"].append(cell.measure.value if cell.measure else None)
                 columns["value"].append(_float(cell.value))
-                columns["unit"].append("万元")
+                columns["unit"].append(cell.unit)
                 columns["raw"].append(cell.raw)
                 columns["original_value"].append(_float(cell.original_value))
                 columns["original_unit"].append(cell.original_unit)

@@ -1,4 +1,5 @@
--- DuckDB schema of the budget database. Amounts are 万元 (DOUBLE); NULL is a blank cell.
+-- DuckDB schema of the budget database. Money is 万元 (DOUBLE, cells.unit = '万元'); other values keep their
+-- unit (分, %, 人, 辆 …); NULL is a blank cell.
 -- One row per cell value in `cells`; the views below are what a person queries.
 
 CREATE TABLE IF NOT EXISTS documents (
@@ -49,8 +50,8 @@ CREATE TABLE IF NOT EXISTS cells (
     project_name   VARCHAR,
     column_path    VARCHAR NOT NULL,    -- header path, e.g. 财政拨款(补助)/一般公共预算
     measure        VARCHAR,             -- Measure key: total, basic, project, personnel, public, ...
-    value          DOUBLE,              -- 万元
-    unit           VARCHAR DEFAULT '万元',
+    value          DOUBLE,              -- in `unit`: 万元 for money
+    unit           VARCHAR NOT NULL,    -- 万元 (money), 分 (scores), %, 人, 个, 辆 …
     raw            VARCHAR,             -- as printed
     original_value DOUBLE,              -- in the table's own unit
     original_unit  VARCHAR,
@@ -91,7 +92,7 @@ SELECT c.doc_id, c.table_id, t.kind AS table_kind, t.name AS table_name,
        max(c.value) FILTER (WHERE c.measure = 'project') AS project,
        min(c.line) AS line
 FROM cells c JOIN tables t USING (doc_id, table_id)
-WHERE c.subject_system = 'functional'
+WHERE c.subject_system = 'functional' AND c.unit = '万元'
   AND t.kind IN ('expenditure', 'general_expenditure', 'gov_fund', 'state_capital')
 GROUP BY ALL;
 
@@ -104,7 +105,7 @@ SELECT c.doc_id, c.table_id, c.subject_code, c.subject_level, c.subject_parent,
        max(c.value) FILTER (WHERE c.measure = 'public')    AS public,
        min(c.line) AS line
 FROM cells c JOIN tables t USING (doc_id, table_id)
-WHERE c.subject_system = 'economic' AND t.kind = 'general_basic'
+WHERE c.subject_system = 'economic' AND t.kind = 'general_basic' AND c.unit = '万元'
 GROUP BY ALL;
 
 -- Projects (项目支出): one row per named project.
@@ -113,12 +114,12 @@ SELECT c.doc_id, c.table_id, c.project_name, c.subject_code, any_value(c.subject
        max(c.value) FILTER (WHERE c.measure = 'total') AS amount,
        min(c.line) AS line
 FROM cells c JOIN tables t USING (doc_id, table_id)
-WHERE c.project_name IS NOT NULL AND t.kind = 'general_project'
+WHERE c.project_name IS NOT NULL AND t.kind = 'general_project' AND c.unit = '万元'
 GROUP BY ALL;
 
 -- “三公”经费 items: budget and (决算 documents) final amounts.
 CREATE OR REPLACE VIEW three_public_items AS
-SELECT c.doc_id, c.table_id, c.row_label AS item, c.column_path, c.measure, c.value, c.line
+SELECT c.doc_id, c.table_id, c.row_label AS item, c.column_path, c.measure, c.value, c.unit, c.line
 FROM cells c JOIN tables t USING (doc_id, table_id)
 WHERE t.kind = 'three_public';
 
@@ -128,14 +129,14 @@ SELECT c.doc_id, c.table_id, coalesce(c.project_name, c.row_label) AS item,
        max(c.value) FILTER (WHERE c.measure = 'total') AS total,
        min(c.line) AS line
 FROM cells c JOIN tables t USING (doc_id, table_id)
-WHERE t.kind = 'carryover'
+WHERE t.kind = 'carryover' AND c.unit = '万元'
 GROUP BY ALL;
 
 -- Income by source (收入): the 收入 panel of the summary table.
 CREATE OR REPLACE VIEW income_by_source AS
 SELECT c.doc_id, c.table_id, c.row_label AS source, c.value AS amount, c.line
 FROM cells c JOIN tables t USING (doc_id, table_id)
-WHERE t.kind IN ('summary', 'fiscal_summary') AND c.panel = '收入' AND c.measure = 'total';
+WHERE t.kind IN ('summary', 'fiscal_summary') AND c.panel = '收入' AND c.measure = 'total' AND c.unit = '万元';
 
 -- Variance statements of the narrative (比上年预算增加/减少 X 万元，增长/下降 Y%，主要原因是…).
 -- Amounts as written (万元, non-negative) with their direction; linked to the 一般公共预算支出 table row.
