@@ -22,7 +22,7 @@ from assistant.answer import Answer, Citation, NumberCheck
 from assistant.engines.sql_guard import connect_guarded
 from index.config import Settings
 from index.errors import BudgetError
-from index.search.retriever import MANIFEST
+from index.search.retriever import data_version
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 logger = logging.getLogger(__name__)
@@ -87,12 +87,6 @@ def release_connections() -> None:
         assistant.close()
     st.session_state.pop("assistant", None)
     shared_retriever.clear()
-
-
-def data_version(settings: Settings) -> tuple[int, int]:
-    """Changes whenever the database or the narrative index is rewritten."""
-    manifest = settings.index_path / MANIFEST
-    return tuple(p.stat().st_mtime_ns if p.exists() else 0 for p in (settings.db_path, manifest))
 
 
 def ask(settings: Settings, question: str) -> Answer:

@@ -6,7 +6,7 @@ import time
 from typing import Callable
 
 from assistant.answer import Answer
-from assistant.checks import CellIndex, NarrativeLinks, QuotedRange, check_figures, check_text
+from assistant.checks import CellValues, NarrativeLinks, QuotedRange, check_figures, check_text
 from assistant.compose import citations, compose
 from assistant.router import Router
 from assistant.question.parse import Catalog, parse_question
@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 class Assistant:
     """Parses a question, routes it to the engines, writes the answer and checks its numbers."""
 
-    def __init__(self, catalog: Catalog, router: Router, cells: CellIndex, links: NarrativeLinks,
+    def __init__(self, catalog: Catalog, router: Router, cells: CellValues, links: NarrativeLinks,
                  close: Callable[[], None] = lambda: None) -> None:
         self.catalog = catalog
         self.router = router

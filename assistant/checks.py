@@ -28,14 +28,14 @@ NUMBER_WITH_UNIT = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.
 TOLERANCE = 0.006
 
 
-class CellIndex:
+class CellValues:
     """All cell values per document, for looking a number up (loaded once)."""
 
     def __init__(self, values: dict[str, dict[float, str]]) -> None:
         self.values = values
 
     @classmethod
-    def load(cls, connection: duckdb.DuckDBPyConnection) -> "CellIndex":
+    def load(cls, connection: duckdb.DuckDBPyConnection) -> "CellValues":
         values: dict[str, dict[float, str]] = defaultdict(dict)
         rows = connection.execute(
             "SELECT c.doc_id, c.value, coalesce(t.number || ' ', '') || t.name, c.row_label, c.line "
@@ -98,7 +98,7 @@ class NarrativeLinks:
         return None
 
 
-def check_figures(figures: list[Figure], cells: CellIndex, links: NarrativeLinks) -> list[NumberCheck]:
+def check_figures(figures: list[Figure], cells: CellValues, links: NarrativeLinks) -> list[NumberCheck]:
     """Checks of the numbers the engines produced (their provenance is known)."""
     checks = []
     for figure in figures:
@@ -121,7 +121,7 @@ def check_figures(figures: list[Figure], cells: CellIndex, links: NarrativeLinks
     return checks
 
 
-def check_text(text: str, doc_ids: list[str], quoted: list[QuotedRange], cells: CellIndex,
+def check_text(text: str, doc_ids: list[str], quoted: list[QuotedRange], cells: CellValues,
                links: NarrativeLinks, known: list[NumberCheck]) -> list[NumberCheck]:
     """Checks of the numbers in ``text`` that ``known`` does not cover (numbers quoted from passages)."""
     covered = {(round(c.value, 2), c.unit) for c in known}
@@ -135,7 +135,7 @@ def check_text(text: str, doc_ids: list[str], quoted: list[QuotedRange], cells: 
     return checks
 
 
-def _check_quoted(value: float, unit: str, doc_ids: list[str], quoted: list[QuotedRange], cells: CellIndex,
+def _check_quoted(value: float, unit: str, doc_ids: list[str], quoted: list[QuotedRange], cells: CellValues,
                   links: NarrativeLinks) -> NumberCheck:
     link = links.find(value, unit, quoted)
     if link is not None and link.status == "match":

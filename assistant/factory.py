@@ -5,7 +5,7 @@ import logging
 from typing import Any, Callable
 
 from assistant.assistant import Assistant
-from assistant.checks import CellIndex, NarrativeLinks
+from assistant.checks import CellValues, NarrativeLinks
 from index.errors import DatabaseMissingError
 from assistant.engines.passages import PassageEngine
 from assistant.router import Router, RuleSelector
@@ -40,5 +40,5 @@ def build_assistant(settings: Settings, load_retriever: Callable[[], Any] | None
     passage_engine = PassageEngine(connection=connection, catalog=catalog, load_retriever=load_retriever,
                                    top_k=settings.retrieve_top_k)
     router = Router(RuleSelector(), sql_engine, passage_engine)
-    return Assistant(catalog, router, CellIndex.load(connection), NarrativeLinks.load(connection),
+    return Assistant(catalog, router, CellValues.load(connection), NarrativeLinks.load(connection),
                      close=connection.close)

@@ -45,6 +45,8 @@ class RuleSelector:
             return Selection("passages", "问的是名词含义：引用名词解释")
         if intent is Intent.FACT:
             return Selection("passages", "问的是叙述中的事实：检索说明段落")
+        if intent is Intent.UNKNOWN:
+            return Selection("passages", "问题没有指明金额或科目：检索说明段落")
         if intent is Intent.EXPLAIN:
             return Selection("both", "问原因：金额取自表格，原因引自说明")
         if intent is Intent.CHANGE:

@@ -15,7 +15,7 @@ import pytest
 
 from assistant.answer import Answer
 from assistant.assistant import Assistant
-from assistant.checks import CellIndex, NarrativeLinks, check_figures, numbers_with_units
+from assistant.checks import CellValues, NarrativeLinks, check_figures, numbers_with_units
 from assistant.cli import main
 from assistant.engines.passages import PassageEngine
 from assistant.router import Router, RuleSelector
@@ -71,7 +71,7 @@ def assistant(settings) -> Assistant:
     retriever = KeywordRetriever(read_passages(settings.db_path))
     router = Router(RuleSelector(), SqlEngine(connection=connection, catalog=catalog),
                     PassageEngine(connection=connection, catalog=catalog, load_retriever=lambda: retriever))
-    return Assistant(catalog, router, CellIndex.load(connection), NarrativeLinks.load(connection))
+    return Assistant(catalog, router, CellValues.load(connection), NarrativeLinks.load(connection))
 
 
 def numbers(text: str) -> list[float]:
@@ -267,7 +267,7 @@ def test_a_pdf_of_another_template_answers_by_its_printed_row_not_the_grand_tota
     catalog = Catalog.load(connection)
     router = Router(RuleSelector(), SqlEngine(connection=connection, catalog=catalog),
                     PassageEngine(connection=connection, catalog=catalog, load_retriever=lambda: None))
-    answer = Assistant(catalog, router, CellIndex.load(connection), NarrativeLinks.load(connection)).ask("江苏人大办公厅2017年三公经费是多少？")
+    answer = Assistant(catalog, router, CellValues.load(connection), NarrativeLinks.load(connection)).ask("江苏人大办公厅2017年三公经费是多少？")
     assert answer.route == "sql"
     assert numbers(answer.answer) == [833.60]  # the 合计 of that table (2542.60) also counts 会议费 and 培训费
 

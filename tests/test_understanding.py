@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.question.lexicon import Intent, Measure, place_variants, split_department
+from assistant.question.lexicon import Intent, place_variants, split_department
+from index.model import Measure
 from assistant.question.parse import Catalog, Term, _document_ref, expand_synonyms, parse_question, term_key
 
 LUNTAI = "2024-预算-部门-轮台县人力资源和社会保障局"

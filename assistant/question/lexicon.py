@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from enum import Enum
 
+from index.model import Measure
+
 # Short form or synonym → the name as printed in the tables (after ``normalize``).
 SUBJECT_SYNONYMS: dict[str, str] = {
     "社保补贴": "社会保险补贴",
@@ -47,20 +49,6 @@ ORG_SHORT_FORMS: dict[str, tuple[str, ...]] = {
 PLACE_SUFFIXES = ("蒙古自治州", "哈萨克自治州", "回族自治州", "自治州", "自治区", "自治县", "省", "市", "州", "县", "区", "盟", "旗")
 
 
-class Measure(str, Enum):
-    """Which figure of a row the question asks for."""
-
-    TOTAL = "total"  # 合计 / 预算数 / 决算数
-    BASIC = "basic"  # 基本支出
-    PROJECT = "project"  # 项目支出
-    PERSONNEL = "personnel"  # 人员经费
-    PUBLIC = "public"  # 公用经费
-    FISCAL = "fiscal"  # 财政拨款
-    GENERAL_BUDGET = "general_budget"  # 一般公共预算
-    INITIAL_BUDGET = "initial_budget"  # 年初预算
-    FINAL = "final"  # 决算数
-
-
 MEASURE_WORDS: tuple[tuple[str, Measure], ...] = (
     ("年初预算", Measure.INITIAL_BUDGET),
     ("决算数", Measure.FINAL),
@@ -84,6 +72,7 @@ class Intent(str, Enum):
     EXPLAIN = "explain"  # 为什么 / 原因
     DEFINE = "define"  # 什么是
     FACT = "fact"  # 叙述中的事实: 人数, 车辆, 绩效得分
+    UNKNOWN = "unknown"  # no cue of any other intent: search the narrative
     OUT_OF_SCOPE = "out_of_scope"
 
 

@@ -276,4 +276,4 @@ def _intent(text: str, terms: list[Term], documents: list[DocumentRef], out_of_s
             return intent
     if len(documents) > 1 and any(cue in text for cue in ("分别", "对比", "比较", "相比", "哪个")):
         return Intent.COMPARE
-    return Intent.LOOKUP if terms or any(w in text for w, _ in MEASURE_WORDS) or "总" in text else Intent.FACT
+    return Intent.LOOKUP if terms or any(w in text for w, _ in MEASURE_WORDS) or "总" in text else Intent.UNKNOWN

@@ -268,10 +268,10 @@ class _Auditor:
         return None
 
 
-def audit_document(document: Document) -> list[Finding]:
-    """Every finding of one parsed document (ingest time)."""
+def audit_document(document: Document, blocks: Sequence[Block] | None = None) -> list[Finding]:
+    """Every finding of one parsed document (ingest time); ``blocks`` as ``cut_blocks`` returns them."""
     auditor = _document_auditor(document)
-    auditor.audit_narrative(cut_blocks(document))
+    auditor.audit_narrative(cut_blocks(document) if blocks is None else blocks)
     for check in check_tables(auditor.index, auditor.final):
         auditor.add(**check)
     logger.info("%s: %d audit findings (%d mismatch, %d not found)", document.meta.doc_id, len(auditor.findings),

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from typing import Sequence
 
 from index.amounts import NUMBER, UNIT_PATTERN, find_amounts, parse_number, to_wan
 from index.amounts import agrees as agrees_with
@@ -112,12 +113,15 @@ class BudgetExecution:
     agrees: bool | None
 
 
-def extract_variances(document: Document) -> list[Variance]:
-    """Every 比上年增减 statement of the narrative, linked to the 一般公共预算支出 table where coded."""
+def extract_variances(document: Document, blocks: Sequence[Block] | None = None) -> list[Variance]:
+    """Every 比上年增减 statement of the narrative, linked to the 一般公共预算支出 table where coded.
+
+    ``blocks`` are the document's narrative blocks (``cut_blocks``), cut here when not given.
+    """
     doc_id = document.meta.doc_id
     linker = SubjectLinker(document)
     found: list[Variance] = []
-    for block in cut_blocks(document):
+    for block in cut_blocks(document) if blocks is None else blocks:
         if block.kind not in (PassageKind.VARIANCE_ITEM, PassageKind.PARAGRAPH):
             continue
         matches = [m for m in _CHANGE.finditer(block.text) if _is_statement(block.text, m)]
@@ -196,14 +200,14 @@ def _against_execution(block: Block, document: Document, linker: "SubjectLinker"
     return found
 
 
-def extract_executions(document: Document) -> list[BudgetExecution]:
+def extract_executions(document: Document, blocks: Sequence[Block] | None = None) -> list[BudgetExecution]:
     """Every 年初预算数 / 决算数 item of a 决算 document, linked to 公开05表 where coded."""
     if document.meta.kind is not DocumentKind.FINAL:
         return []
     doc_id = document.meta.doc_id
     linker = SubjectLinker(document)
     found: list[BudgetExecution] = []
-    for block in cut_blocks(document):
+    for block in cut_blocks(document) if blocks is None else blocks:
         for match in _EXECUTION.finditer(block.text):
             start = _clause_start(block.text, match.start())
             subject = _clean_subject(block.text[start:match.start()], document)

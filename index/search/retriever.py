@@ -63,6 +63,12 @@ class ScoredPassage:
     score: float
 
 
+def data_version(settings: Settings) -> tuple[int, int]:
+    """Changes whenever the database or the narrative index is rewritten (readers reload then)."""
+    manifest = settings.index_path / MANIFEST
+    return tuple(p.stat().st_mtime_ns if p.exists() else 0 for p in (settings.db_path, manifest))
+
+
 class _Tokenizer:
     """jieba (search mode) with budget terms added, on a private dictionary instance."""
 
