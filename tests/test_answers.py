@@ -56,12 +56,8 @@ def _bigrams(text: str) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory) -> Settings:
-    data_dir = tmp_path_factory.mktemp("answers")
-    settings = Settings.from_env({}, data_dir=data_dir)
-    report = ingest_paths(list(SEEDS.values()), settings, refresh=False)
-    assert report.counts["loaded"] == 3
-    return settings
+def settings(seeded_data) -> Settings:
+    return Settings.from_env({}, data_dir=seeded_data)
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from index.config import Settings
 from index.errors import BudgetError
 from index.ingest import ingest_paths
 from tests import fake_assistant
-from tests.conftest import BAZHOU, LUNTAI, ROOT, SEEDS
+from tests.conftest import BAZHOU, LUNTAI, ROOT, SEEDS, copy_data
 
 APP = str(ROOT / "app.py")
 LUNTAI_ID = "2024-预算-部门-轮台县人力资源和社会保障局"
@@ -38,14 +38,9 @@ def clear_streamlit_caches():
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory) -> Path:
-    """A data folder holding the three seeds and their database (no narrative index)."""
-    folder = tmp_path_factory.mktemp("seeded")
-    for path in SEEDS.values():
-        shutil.copy(path, folder)
-    report = ingest_paths([folder], Settings.from_env(data_dir=folder), refresh=False)
-    assert not report.failed, report.entries
-    return folder
+def seeded(seeded_data) -> Path:
+    """A data folder holding the three seeds and their database (no narrative index); copy before changing it."""
+    return seeded_data
 
 
 @pytest.fixture(scope="module")
@@ -59,9 +54,7 @@ def luntai_only(tmp_path_factory) -> Path:
 
 
 def data_copy(source: Path, tmp_path: Path) -> Path:
-    folder = tmp_path / "data"
-    shutil.copytree(source, folder)
-    return folder
+    return copy_data(source, tmp_path)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from index.store.findings import read_findings
 from ui.audit_report import findings_frame, render_findings, summarize
 from index.parse.document import parse_document
 from index.read.files import read_source
-from tests.conftest import LUNTAI, SEEDS
+from tests.conftest import LUNTAI, SEEDS, parsed_seed
 
 MAX_BYTES = 50_000_000
 SCHEMA = Path(__file__).resolve().parent.parent / "index" / "store" / "schema.sql"
@@ -33,7 +33,7 @@ LINKED = {"luntai": (67, 67), "bazhou": (60, 60), "xuchang": (70, 70)}
 
 @pytest.fixture(scope="session")
 def documents():
-    return {name: parse_document(read_source(path, MAX_BYTES)) for name, path in SEEDS.items()}
+    return {name: parsed_seed(path) for name, path in SEEDS.items()}
 
 
 @pytest.fixture(scope="session")

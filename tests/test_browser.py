@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SEEDS
+from tests.conftest import ROOT, SEEDS, copy_data
 
 CHROMIUM = Path("/usr/bin/chromium")
 OUTPUT = ROOT / "test-output"
@@ -64,24 +64,11 @@ def wait_healthy(url: str, server: subprocess.Popen, timeout_s: float = 90.0) ->
     raise TimeoutError(f"{url} did not answer within {timeout_s:.0f}s")
 
 
-def seed_embedding_cache(data_dir: Path) -> None:
-    """Reuse passage embeddings already computed for data/ (by ``make run``): only misses are embedded."""
-    for cache in (ROOT / "data" / "index").glob("embeddings-*.npz"):
-        (data_dir / "index").mkdir(exist_ok=True)
-        shutil.copy(cache, data_dir / "index" / cache.name)
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(indexed_data, tmp_path_factory):
     """The app on 127.0.0.1 and a free port, over a loaded copy of the seeds."""
-    data_dir = tmp_path_factory.mktemp("browser") / "data"
-    data_dir.mkdir()
-    for path in SEEDS.values():
-        shutil.copy(path, data_dir)
-    seed_embedding_cache(data_dir)
+    data_dir = copy_data(indexed_data, tmp_path_factory.mktemp("browser"))
     env = {**os.environ, "BUDGET_DATA_DIR": str(data_dir)}
-    subprocess.run([sys.executable, "-m", "assistant", "ingest", str(data_dir)], cwd=ROOT, env=env,
-                   check=True, capture_output=True, timeout=600)
     port = free_port()
     log = (data_dir.parent / "streamlit.log").open("w")
     process = subprocess.Popen(

@@ -6,7 +6,7 @@ import pytest
 from index.audit.linking import CellIndex, CellRef, link_amount, scope_for_section
 from index.parse.document import parse_document
 from index.read.files import read_source
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, parsed_seed
 
 MAX_BYTES = 50_000_000
 SECTION_5_BUDGET = "五、关于轮台县人力资源和社会保障局部门 2024 年一般公共预算当年拨款情况说明"
@@ -15,7 +15,7 @@ SECTION_5_FINAL = "五、一般公共预算财政拨款支出决算情况说明"
 
 @pytest.fixture(scope="session")
 def documents():
-    return {name: parse_document(read_source(path, MAX_BYTES)) for name, path in SEEDS.items()}
+    return {name: parsed_seed(path) for name, path in SEEDS.items()}
 
 
 @pytest.fixture(scope="session")

@@ -7,12 +7,12 @@ from index.errors import UnsupportedDocumentError
 from index.model import Document, DocumentKind, DocumentScope, Line, SourceText
 from index.parse.document import parse_document
 from index.read.files import read_source
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, parsed_seed
 
 
 @pytest.fixture(scope="module")
 def documents() -> dict[str, Document]:
-    return {name: parse_document(read_source(path, 50 * 1024 * 1024)) for name, path in SEEDS.items()}
+    return {name: parsed_seed(path) for name, path in SEEDS.items()}
 
 
 def table_lines(document: Document) -> set[int]:

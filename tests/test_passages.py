@@ -1,8 +1,6 @@
 """Passages are cut along the document's own structure and keep their lines."""
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
 
 import pytest
 
@@ -10,19 +8,14 @@ from index.model import Document, PassageKind
 from index.parse.document import parse_document
 from index.narrative.passages import cut_passages
 from index.read.files import read_source
+from tests.conftest import SEEDS, parsed_seed
 
-ROOT = Path(__file__).resolve().parent.parent
-SEED_FILES = {
-    "luntai": ROOT / "data" / "000_483341c397df5066.txt",
-    "bazhou": ROOT / "data" / "003_7e86678b04b02254.txt",
-    "xuchang": ROOT / "data" / "004_cd49fe1813e31891.txt",
-}
+SEED_FILES = SEEDS
 
 
-@lru_cache(maxsize=None)
 def load_seed(name: str) -> Document:
     """The seed document, parsed once per test session."""
-    return parse_document(read_source(SEED_FILES[name], 50 * 1024 * 1024))
+    return parsed_seed(SEED_FILES[name])
 
 
 @pytest.fixture(scope="module")
