@@ -213,6 +213,7 @@ class DocumentMeta:
     title: str
     source_file: str
     sha256: str
+    identity_source: str = "document"  # where department and year were read: document | file name | user
 
     @property
     def doc_id(self) -> str:
