@@ -71,7 +71,7 @@ def unsupported_type(suffix: str) -> str:
 
 
 def document_kind(head: bytes, suffix: str) -> str:
-    """"pdf", "html" or "text", from a file's first bytes; the suffix decides only when they do not."""
+    """The reader a file needs ("pdf", "html" or "text"): told by its first bytes, else by its suffix."""
     if head.lstrip()[:5] == b"%PDF-":
         return "pdf"
     if _looks_like_html(head):
