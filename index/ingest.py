@@ -1,6 +1,6 @@
 """Ingestion (载入): files → read → parse → passages, variances → one DuckDB transaction each.
 
-``ingest_paths`` takes files and folders (a folder's own .txt/.md/.pdf files,
+``ingest_paths`` takes files and folders (a folder's own text, PDF and HTML files,
 sorted by name, subfolders not entered). Per file:
 
 - bytes already loaded (same sha256) → ``unchanged``, nothing is parsed;
@@ -33,6 +33,7 @@ from typing import Any, Iterator, Literal, Sequence
 from index.config import Settings
 from index.errors import BudgetError, DatabaseUnavailableError, DocumentConflictError, UnreadableDocumentError
 from index.model import Document, Passage, SourceText
+from index.read.files import SUFFIXES, read_source
 from index.read.parts import join_sources, parts_overlap
 from index.store.database import BudgetStore, connect_read_only, format_version, read_format
 
@@ -43,7 +44,6 @@ except ImportError:  # Windows: no cross-process lock
 
 logger = logging.getLogger(__name__)
 
-SUFFIXES = (".txt", ".md", ".pdf")
 LOCK_TIMEOUT_S = 600.0
 Status = Literal["loaded", "replaced", "unchanged", "failed"]
 STATUSES: tuple[Status, ...] = ("loaded", "replaced", "unchanged", "failed")
@@ -121,7 +121,7 @@ def ensure_database(settings: Settings, progress: bool = False, refresh: bool = 
 
 
 def expand_paths(paths: Sequence[Path | str]) -> list[Path]:
-    """Files as given, and a folder's .txt/.md/.pdf files sorted by name; each file once."""
+    """Files as given, and a folder's readable files (``SUFFIXES``) sorted by name; each file once."""
     files: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
@@ -140,8 +140,6 @@ def expand_paths(paths: Sequence[Path | str]) -> list[Path]:
 
 def read_file(path: Path, settings: Settings) -> SourceText:
     """Read one file (读取); raises ``UnreadableDocumentError`` for a missing path."""
-    from index.read.files import read_source
-
     if not path.is_file():
         raise UnreadableDocumentError(path.name, "文件不存在")
     return read_source(path, max_bytes=settings.max_file_mb * 1024 * 1024)

@@ -177,8 +177,8 @@ def test_failed_upload_shows_the_error_and_changes_nothing(app, name, content, m
 @pytest.mark.parametrize(
     ("name", "size", "message"),
     [
-        ("预算.docx", 10, "预算.docx: 不是可识别的部门预算/决算公开文件（不支持的文件类型 .docx，只支持 .txt、.md 和 .pdf）"),
-        ("预算", 10, "预算: 不是可识别的部门预算/决算公开文件（不支持的文件类型 （无扩展名），只支持 .txt、.md 和 .pdf）"),
+        ("预算.docx", 10, "预算.docx: 不是可识别的部门预算/决算公开文件（不支持的文件类型 .docx，只支持 .txt、.md、.pdf、.html 和 .htm）"),
+        ("预算", 10, "预算: 不是可识别的部门预算/决算公开文件（不支持的文件类型 （无扩展名），只支持 .txt、.md、.pdf、.html 和 .htm）"),
         ("预算.pdf", 51 * 1024 * 1024, "预算.pdf: 无法读取（文件大小 51 MB 超过上限 50 MB）"),
     ],
 )
