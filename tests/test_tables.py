@@ -399,11 +399,11 @@ TRUNCATED = """表5
 """
 
 
-def test_truncated_table_is_a_parse_error_naming_the_line():
-    with pytest.raises(DocumentParseError) as error:
-        parse_tables(_doc(TRUNCATED), "cut.txt")
-    assert error.value.line == 9
-    assert error.value.user_message == "cut.txt: 第 9 行解析失败：“一般公共预算支出情况表”只有表头、没有数据行（表格不完整）"
+def test_truncated_table_is_skipped_with_a_warning_and_the_rest_loads():
+    after = "\n表6\n\n一般公共预算基本支出情况表\n\n科目名称\t合计\t人员经费\t公用经费\n合计\t10.00\t8.00\t2.00\n"
+    tables, warnings = parse_tables(_doc(TRUNCATED + after), "cut.txt")
+    assert [(t.number, t.kind) for t in tables] == [("表6", TableKind.GENERAL_BASIC)]
+    assert warnings == ["“一般公共预算支出情况表”（第 1 行）只有表头、没有数据行，已跳过"]
 
 
 def test_table_of_contents_alone_gives_no_tables():
@@ -454,9 +454,9 @@ CONTENTS_AND_TABLES = [
     ("2025年部门“三公”经费和机关运行经费预算表", K.THREE_PUBLIC),
     ("2025年预算单位财务收支预算总表", K.SUMMARY),
     ("一般公共预算财政拨款基本支出决算表", K.GENERAL_BASIC),
-    ("财政拨款支出预算表（功能科目）", K.OTHER),
-    ("财政拨款基本支出预算表", K.OTHER),
-    ("2019年政府采购预算表", K.OTHER),
+    ("财政拨款支出预算表（功能科目）", K.FISCAL_EXPENDITURE),
+    ("财政拨款基本支出预算表", K.FISCAL_BASIC),
+    ("2019年政府采购预算表", K.PROCUREMENT),
     ("财政项目支出绩效目标填报表", K.PERFORMANCE_TARGET),
     ("第二部分 上海市普陀区财政局2024年度部门决算表", None),
     ("详见单位的项目绩效目标表，主要用于", None),
