@@ -46,21 +46,10 @@ def department_key(name: str) -> str:
     return name.removeprefix("中共")
 
 
-def value_cells(cells: list[str]) -> int:
-    """Numbers of a table row that are values: the digits-only cells before its first text cell are codes."""
-    from index.amounts import parse_number
-
-    first_text = next((i for i, cell in enumerate(cells) if cell and parse_number(cell) is None), len(cells))
-    return sum(1 for i, cell in enumerate(cells) if parse_number(cell) is not None
-               and not (i < first_text < len(cells) and cell.isdigit()))
-
-
 def examine(path: str) -> dict:
     """Parse one file; its identity, tables by kind and numeric-cell coverage, or the refusal."""
     from index.errors import BudgetError
-    from index.model import TableKind
     from index.parse.document import parse_document
-    from index.parse.layouts import read_items
     from index.read.files import read_source
 
     started = time.perf_counter()
@@ -75,15 +64,12 @@ def examine(path: str) -> dict:
         result.update(error=f"内部错误 {type(exc).__name__}: {exc}", seconds=time.perf_counter() - started)
         return result
     meta = document.meta
-    numeric = sum(value_cells(item.cells) for item in read_items(source.lines) if item.is_row)
-    recognised = sum(1 for table in document.tables if table.kind is not TableKind.OTHER
-                     for row in table.rows for cell in row.cells if cell.value is not None)
     kept = sum(1 for table in document.tables for row in table.rows for cell in row.cells if cell.value is not None)
     result.update(
         department=meta.department, year=meta.year, kind=meta.kind.value, scope=meta.scope.value,
         doc_id=meta.doc_id, tables=dict(Counter(t.kind.value for t in document.tables)),
-        pages=len({line.page for line in source.lines if line.page}), numeric_cells=numeric,
-        recognised_cells=recognised, kept_cells=kept, warnings=len(document.warnings),
+        pages=len({line.page for line in source.lines if line.page}), numeric_cells=document.numeric_cells,
+        recognised_cells=document.recognised_cells, kept_cells=kept, warnings=len(document.warnings),
         seconds=time.perf_counter() - started,
     )
     return result

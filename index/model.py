@@ -239,6 +239,12 @@ class Document:
     sections: list[Section]
     tables: list[Table]
     warnings: list[str] = field(default_factory=list)
+    numeric_cells: int = 0  # numbers in the document's table rows
+    recognised_cells: int = 0  # … of them in tables of a recognised kind
+
+    @property
+    def recognised_share(self) -> float | None:
+        return self.recognised_cells / self.numeric_cells if self.numeric_cells else None
 
 
 class PassageKind(str, Enum):

@@ -15,7 +15,7 @@ from pathlib import Path
 from index.parse.metadata import IdentityOverride, extract_metadata
 from index.model import Document, SourceText
 from index.parse.sections import parse_sections
-from index.parse.tables import parse_tables
+from index.parse.tables import cell_coverage, parse_tables
 
 logger = logging.getLogger(__name__)
 
@@ -36,4 +36,6 @@ def parse_document(source: SourceText, override: IdentityOverride | None = None)
         "parsed %s: %d tables, %d sections, %d warnings in %.2fs",
         file, len(tables), len(sections), len(warnings), time.perf_counter() - started,
     )
-    return Document(meta=meta, lines=source.lines, sections=sections, tables=tables, warnings=warnings)
+    recognised, numeric = cell_coverage(source.lines, tables)
+    return Document(meta=meta, lines=source.lines, sections=sections, tables=tables, warnings=warnings,
+                    numeric_cells=numeric, recognised_cells=recognised)

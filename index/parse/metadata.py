@@ -41,6 +41,7 @@ _ORG_SUFFIX = (
     r"庭|室|街道|镇|乡|集团|公司|场|台|园|监狱|党校|联合会|协会|学会|医院|幼儿园)"
 )
 _QUALIFIER = r"(?:[（(][^（()）]{1,24}[)）])"  # （本级）, （汇总）, （上海市交通委员会所属）
+_TRAILING_SCOPE = re.compile(rf"({_ORG_SUFFIX})(?:部门|单位)$")
 _ORG_NAME = re.compile(rf"^(?:中共)?[\u4e00-\u9fff“”]{{2,40}}{_ORG_SUFFIX}{_QUALIFIER}?$")
 _YEAR = r"(?P<year>(?:19|20)\d{2})年度?"
 _KIND = r"(?P<scope>部门|单位)?(?:汇总|整体|综合|财务)?(?P<kind>预算|决算)"
@@ -64,6 +65,8 @@ _DEPARTMENT_LABELS = {"预算主管部门", "主管部门", "编制部门", "部
 _OVERVIEW = re.compile(r"^(?:第[一二三四五六七八九十]+部分[:：]?)?(?P<name>.{4,48}?)(?:部门|单位)?(?:基本)?概况$")
 _FUNCTIONS = re.compile(r"^(?:[一二三四五六七八九十]+、)?(?P<name>.{4,48}?)(?:（部门）|（单位）)?(?:主要职能|主要职责|机构设置)$")
 _TOC = re.compile(r"^目\s*录$")
+# the narrative naming its department: "北京市气象局属于公益性事业单位…", "X是市政府工作部门", "X主要职责是…"
+_SELF_DESCRIPTION = re.compile(r"^(?:本部门|本单位)?(?P<name>[\u4e00-\u9fff（）()“”]{4,40}?)(?:是|属于|为|系|作为|主要职责|的主要职责|主要职能|负责|承担)")
 _DIVISION = re.compile(r"[\u4e00-\u9fff]{1,12}?(?:自治区|自治州|自治县|特别行政区|省|市|地区|盟|县|区|旗)")
 _NOT_PLACE = re.compile(r"人民|政府|委员|办公|局|厅|社会|部门|单位|和|级")
 _CENTRAL = re.compile(r"^(?:国家|中央|全国|中共中央|国务院|中华人民共和国)")
@@ -165,7 +168,8 @@ def _squeeze(text: str) -> str:
 
 def _clean_name(name: str) -> str:
     name = _squeeze(name).strip("“”\"'：:，,。")
-    return re.sub(r"^(?:\d{4}年度?|关于)", "", name)
+    name = re.sub(r"^(?:\d{4}年度?|关于)", "", name)
+    return _TRAILING_SCOPE.sub(r"\1", name)  # "北京市信访办公室部门 2026年度部门预算"
 
 
 def _is_disclosure(texts: list[str], tables: Sequence[Table]) -> bool:
@@ -210,6 +214,10 @@ def _gather(texts: list[str], tables: Sequence[Table], lines) -> _Evidence:
         if phrase and len(compacted) <= 40:
             _phrase(phrase, evidence, weight=1.0)
             evidence.title = evidence.title or re.sub(r"\s+", " ", _PRINTED_PHRASE.search(text).group(0))
+    narrative = (_squeeze(t) for t in texts[:600] if t and "\t" not in t)
+    described = [m["name"] for m in map(_SELF_DESCRIPTION.match, narrative) if m]
+    for k, name in enumerate(n for n in described if is_organisation(_clean_name(n))):
+        evidence.department(name, 3.0 if k == 0 else 0.5)
     for table in tables:
         _table_title(table, evidence)
     _running_headers(lines, evidence)

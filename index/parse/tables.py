@@ -86,6 +86,31 @@ def parse_tables(lines: list[Line], file: str) -> tuple[list[Table], list[str]]:
     return tables, warnings
 
 
+def cell_coverage(lines: list[Line], tables: list[Table]) -> tuple[int, int]:
+    """(numeric cells in tables of a recognised kind, numeric cells in all table rows) of a document.
+
+    A row's numbers are its values: digits-only cells before its first text cell are subject codes.
+    The share tells how much of a document's figures the parser understood; unrecognised tables
+    are kept (kind OTHER) but count as not understood.
+    """
+    recognised_lines = {n for t in tables if t.kind is not TableKind.OTHER for n in range(t.line_start, t.line_end + 1)}
+    total = recognised = 0
+    for item in read_items(lines):
+        if not item.is_row:
+            continue
+        values = value_cells(item.cells or [])
+        total += values
+        recognised += values if item.line in recognised_lines else 0
+    return recognised, total
+
+
+def value_cells(cells: list[str]) -> int:
+    """How many cells of a row are values: numbers, less the digits-only codes before its first text cell."""
+    first_text = next((i for i, cell in enumerate(cells) if cell and parse_number(cell) is None), len(cells))
+    return sum(1 for i, cell in enumerate(cells) if parse_number(cell) is not None
+               and not (i < first_text < len(cells) and cell.isdigit()))
+
+
 def _item_text(item: Item) -> str:
     """The text of a text item, or of a row with one filled cell (许昌: '\\t公开01表')."""
     if not item.is_row:
@@ -196,7 +221,7 @@ def _read_untitled(items: list[Item], i: int, previous: _Part | None, end_of_las
     between = items[end_of_last:i]
     if previous is not None and previous.kind not in PERFORMANCE and previous.body \
             and item.page is not None and previous.page_end is not None and item.page > previous.page_end \
-            and len(between) <= _MAX_FURNITURE and all(not b.is_row for b in between) \
+            and len(between) <= _MAX_FURNITURE and all(not b.is_row and _title_of(b) is None for b in between) \
             and len(item.cells or []) == previous.width:
         return _read_continuation(items, i, previous)
     unit = next((u for u in map(_unit_of, items[max(end_of_last, i - _MAX_META):i]) if u), "万元")
