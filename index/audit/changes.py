@@ -9,6 +9,9 @@ Wherever the narrative states a change, its parts are read and each is checked a
 - "年初预算为 B万元，决算为 A万元，完成年初预算的 R%" and "决算为 A万元，完成预算 B万元的 R%": R = A ÷ B;
 - the reason: "主要原因是。" (empty), or a reason saying this subject's money went up when it went down.
 
+``independent`` (popped before the Finding is made) marks a rate checked against both of an item's
+amounts: wrong whichever is right, so it stands beside a wrong amount.
+
 A rate is right when some values that round to the printed amounts give it, within half a unit of
 its own last digit (``index.amounts.rounding``): the rounding of the inputs is allowed for, so a
 rate outside that is a mismatch. The base a statement names (上年预算, 上年预算执行数, 年初预算, 上年决算 …) is kept in the
@@ -224,8 +227,8 @@ def _against_base(block: Block) -> Iterator[dict]:
             spread = 100 * (figure.slack + base.slack) * (1 + abs(value) / 100) / base.value
             signed = rate.value if up else -rate.value
             results.append((_rate_status(_Figure(signed, rate.slack, 0, 0), value - spread, value + spread), value, figure))
-        status, value, figure = min(results, key=lambda r: ("match", "rounding", "mismatch").index(r[0]))
-        yield dict(where, kind="recomputed_ratio", status=status, stated_value=rate.value, table_value=round(abs(value), 4),
+        status, value, figure = min(results, key=lambda r: ("match", "mismatch").index(r[0]))
+        yield dict(where, kind="recomputed_ratio", status=status, independent=len(amounts) > 1, stated_value=rate.value, table_value=round(abs(value), 4),
                    difference=round(rate.value - abs(value), 4), line_start=block.line_at(match.start("r")),
                    message=(f"文中{match['dir']} {format_amount(rate.value)}%，增减率 = ({format_amount(figure.value)} − "
                             f"{base_name} {format_amount(base.value)}) ÷ {format_amount(base.value)} = {value:+.2f}%"))
