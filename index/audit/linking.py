@@ -30,7 +30,8 @@ logger = logging.getLogger(__name__)
 
 SYNTHETIC_ROW = -1  # row_index of a total summed from a table's rows (表 without a 合计 row)
 # The tables a narrative without titled sub-sections (a whole 预算编制说明) may speak about, in order.
-NARRATIVE_SCOPE = ("general_expenditure", "fiscal_summary", "expenditure", "income", "summary")
+NARRATIVE_SCOPE = ("general_expenditure", "fiscal_summary", "expenditure", "income", "summary", "gov_fund",
+                   "state_capital")
 
 _SCOPES: list[tuple[str, tuple[str, ...]]] = [  # section title keyword → table kinds, in order of preference
     ("三公", ("three_public",)),
@@ -72,6 +73,8 @@ _TOTAL_SUBJECTS: list[tuple[re.Pattern, tuple[str, ...], str | None]] = [
     (re.compile(r"一般公共预算(?:当年)?拨款(?:支出)?(?:预算)?(?:合计|规模)?$|一般公共预算(?:财政拨款)?支出$"),
      ("general_expenditure",), None),
     (re.compile(r"^财政拨款(?:收入|支出)(?:预算)?(?:合计|总计)?$"), ("fiscal_summary",), "grand"),
+    (re.compile(r"^政府性基金(?:预算)?(?:拨款)?支出(?:预算)?(?:合计)?$"), ("gov_fund",), None),
+    (re.compile(r"^国有资本经营预算(?:拨款)?支出(?:预算)?(?:合计)?$"), ("state_capital",), None),
     (re.compile(r"基本支出$"), ("general_basic",), None),
     (re.compile(r"基本支出$"), ("general_expenditure", "expenditure"), "basic"),
     (re.compile(r"项目支出$"), ("general_expenditure", "expenditure", "general_project"), "project"),

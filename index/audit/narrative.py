@@ -343,6 +343,7 @@ def _in_brackets(text: str) -> bool:
 def _clean_subject(before: str, department: str) -> str:
     """The subject named by the words before an amount: "…（项）：2024 年预算数为" → "…（项）"."""
     text = re.sub(r"\s+", "", before)
+    text = re.sub(r"[“\"]([^”\"\-—－]{2,30})[”\"]科目$", r"\1", text)  # “教育支出”科目 (a dashed path keeps it)
     if not re.search(r"[（(](?:类|款|项)[)）]", text):
         text = re.split(r"[，,]", text)[-1]
         text = re.split(r"[:：]|其中|包括", text)[-1]
