@@ -159,7 +159,8 @@ def _growth(block: Block, start: int, end: int) -> Iterator[dict]:
             continue
         rate = _percent(change, "r")
         sign = "−" if up else "+"
-        formula = (f"增减率 = {format_amount(delta.value)} ÷ {base_name}（{format_amount(amount.value)} {sign} "
+        label = f"上年数（{base_name}" if base_name.startswith("上年") else f"{base_name}（"
+        formula = (f"增减率 = {format_amount(delta.value)} ÷ {label} {format_amount(amount.value)} {sign} "
                    f"{format_amount(delta.value)} = {format_amount(base)}）")
         if base <= slack:
             ok = rate.value == 0 and delta.value <= delta.slack or abs(rate.value - 100) < EPSILON
