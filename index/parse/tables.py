@@ -45,6 +45,7 @@ logger = logging.getLogger(__name__)
 _NOTE_CONTINUED = re.compile(r"^\d+[.、．]\s*本表")
 _MAX_META = 8
 _MAX_FURNITURE = 4  # text items (captions, page numbers, running headers) a table may continue after
+_MAX_FORM_FURNITURE = 10  # … and a form, whose merged cells come out as loose text at a page break
 _MAX_CAPTION_TAIL = 16
 _CODE_HEADER = re.compile(r"^[类款项]$")
 _MAX_FRAGMENT = 6
@@ -63,6 +64,7 @@ class _Part:
     line_end: int
     page: int | None
     titled: bool
+    continues: bool = False  # the next page of the part before it
     header: list[Item] = field(default_factory=list)
     body: list[Item] = field(default_factory=list)
     notes: list[Item] = field(default_factory=list)
@@ -163,7 +165,7 @@ def _find_parts(items: list[Item], warnings: list[str]) -> list[_Part]:
             continue
         if part.truncated:
             warnings.append(f"“{part.name}”（{_where(part)}）只有表头、没有数据行，已跳过")
-        else:
+        elif part.body or part.titled or part.continues:
             parts.append(part)
         i = end_of_last = end
     return parts
@@ -200,6 +202,9 @@ def _read_part(items: list[Item], i: int, kind: TableKind) -> tuple[_Part | None
         elif not _wrapped_caption(items, j):
             break
         j += 1
+    header_text = _header_line(items, j)
+    if header_text is not None:
+        items[j] = header_text
     if j >= len(items) or not items[j].is_row or _title_of(items[j]) is not None:
         return None, i + 1
     before = items[i - 1] if i > 0 and _title_of(items[i - 1]) is None else None
@@ -219,10 +224,12 @@ def _read_untitled(items: list[Item], i: int, previous: _Part | None, end_of_las
     """
     item = items[i]
     between = items[end_of_last:i]
-    if previous is not None and previous.kind not in PERFORMANCE and previous.body \
+    form = previous is not None and previous.kind in PERFORMANCE  # forms run on over pages with any widths
+    if previous is not None and previous.body \
             and item.page is not None and previous.page_end is not None and item.page > previous.page_end \
-            and len(between) <= _MAX_FURNITURE and all(not b.is_row and _title_of(b) is None for b in between) \
-            and len(item.cells or []) == previous.width:
+            and len(between) <= (_MAX_FORM_FURNITURE if form else _MAX_FURNITURE) \
+            and all(not _starts_rows(b) and _title_of(b) is None for b in between) \
+            and (form or len(item.cells or []) == previous.width):
         return _read_continuation(items, i, previous)
     unit = next((u for u in map(_unit_of, items[max(end_of_last, i - _MAX_META):i]) if u), "万元")
     above = next((b for b in reversed(items[max(end_of_last, i - 3):i]) if not b.is_row and b.text), None)
@@ -230,6 +237,18 @@ def _read_untitled(items: list[Item], i: int, previous: _Part | None, end_of_las
     name = compact(above.text) if named else f"未命名表格（{_where_item(item)}）"
     part = _Part(name, TableKind.OTHER, None, unit, item.line, item.line, item.page, titled=False)
     return part, _read_rows(items, i, part)
+
+
+def _header_line(items: list[Item], j: int) -> Item | None:
+    """A header row printed as plain text above the grid ('单位编码 单位（项目）名称 项目金额 项目简介'): its
+    words are the columns of the rows below when there are as many; the row item, or None."""
+    if j + 1 >= len(items) or items[j].is_row or not items[j + 1].is_row:
+        return None
+    words = items[j].text.split()
+    width = len(items[j + 1].cells or [])
+    if width < 2 or len(words) != width or _title_of(items[j]) is not None or re.search(r"[，。；]", items[j].text):
+        return None
+    return replace(items[j], text="", cells=words, cell_lines=[items[j].line] * width)
 
 
 def _wrapped_caption(items: list[Item], j: int) -> bool:
@@ -244,7 +263,7 @@ def _wrapped_caption(items: list[Item], j: int) -> bool:
 
 def _read_continuation(items: list[Item], i: int, previous: _Part) -> tuple[_Part, int]:
     part = _Part(previous.name, previous.kind, previous.number, previous.unit, items[i].line,
-                 items[i].line, items[i].page, titled=False)
+                 items[i].line, items[i].page, titled=False, continues=True)
     return part, _read_rows(items, i, part)
 
 
@@ -380,10 +399,13 @@ def _merge(parts: list[_Part], file: str, warnings: list[str]) -> list[Table]:
 
 
 def _continues(part: _Part, last: _Part) -> bool:
+    """A continuation continues the table before it; a titled part when it repeats the title (forms never do)."""
+    if part.continues:
+        return True
+    if not part.titled:
+        return False
     if part.kind in PERFORMANCE:
         return False
-    if not part.titled:
-        return True
     return part.name == last.name and part.kind is last.kind and part.number in (None, last.number)
 
 

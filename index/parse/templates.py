@@ -108,6 +108,7 @@ def title_kind(text: str) -> TableKind | None:
 # Lines between a title and its header: who compiled it, the year, the unit.
 META = re.compile(
     r"^[(（]?\s*\d{4}\s*年度?\s*[)）]?$|^[\u4e00-\u9fff]{0,6}(部门|单位)(名称)?[:：]|^(金额)?单位[:：]|^编制|"
+    r"^(部门|单位)(\((部门|单位)\))?名称|"
     r"^(填报|报送|填表)(日期|时间|单位)|^[(（]?单位[:：]?(亿元|万元|千元|元)[)）]?$|单位[:：](亿元|万元|千元|元)$"
 )
 UNIT = re.compile(r"(?:金额)?单位[:：]\s*(亿元|万元|千元|元)")

@@ -45,7 +45,9 @@ ALIGN_TOLERANCE = 4.0  # points between a cell's left edge and the column it con
 TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 TEXT_SETTINGS = {"x_tolerance": 3, "y_tolerance": 3}
 
-_UNIT_OR_OWNER = re.compile(r"^(单位|金额单位|编制部门|编制单位|部门|预算单位|填报单位)\s*[：:（(]")
+_UNIT_OR_OWNER = re.compile(
+    r"^(单位|金额单位|编制部门|编制单位|部门|部门名称|单位名称|预算单位|填报单位)\s*[：:]|^(金额)?单位\s*[（(]\s*(亿元|万元|千元|元)"
+)
 _DASH = "-—–─－"
 _PAGE_NUMBER = re.compile(rf"^[{_DASH}]?\s*(第\s*)?\d{{1,3}}\s*页?\s*([/共]\s*\d{{1,3}}\s*页?)?\s*[{_DASH}]?$")
 _TABLE_NUMBER = re.compile(r"^(公开)?\s*(表\s*[0-9一二三四五六七八九十]+|[0-9]+\s*表)$")
