@@ -9,7 +9,8 @@ from assistant.answer import Answer
 from assistant.checks import CellValues, NarrativeLinks, QuotedRange, check_figures, check_text
 from assistant.compose import citations, compose
 from assistant.router import Router
-from assistant.question.parse import Catalog, parse_question
+from assistant.question.catalog import Catalog
+from assistant.question.parse import parse_question
 
 logger = logging.getLogger(__name__)
 

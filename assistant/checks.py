@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import duckdb
 
 from assistant.answer import NumberCheck
-from assistant.engines.sql import Figure
+from assistant.engines.figures import Figure
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +102,9 @@ def check_figures(figures: list[Figure], cells: CellValues, links: NarrativeLink
     """Checks of the numbers the engines produced (their provenance is known)."""
     checks = []
     for figure in figures:
+        if figure.candidate:
+            checks.append(NumberCheck(figure.value, figure.unit, "unverified", f"候选，未作为答案：{figure.source}"))
+            continue
         link = None
         if figure.line is not None and figure.expected is None:
             link = links.find(figure.value, figure.unit, [QuotedRange(figure.doc.doc_id, figure.line, figure.line)])

@@ -7,8 +7,9 @@ from assistant.answer import Citation
 from assistant.engines.passages import PassageHit
 from assistant.router import RoutedResult
 from assistant.sentences import key_sentences, split_sentences
-from assistant.engines.sql import Figure
-from assistant.question.parse import Catalog, DocumentRef, ParsedQuestion
+from assistant.engines.figures import Figure
+from assistant.question.catalog import Catalog, DocumentRef
+from assistant.question.parse import ParsedQuestion
 
 MAX_QUOTE = 600
 _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff\d%])[ \u3000]+(?=[\u4e00-\u9fff\d])|(?<=[\u4e00-\u9fff])[ \u3000]+(?=\S)")
@@ -25,7 +26,12 @@ def compose(parsed: ParsedQuestion, routed: RoutedResult, catalog: Catalog) -> s
         elif outcome.kind == "rank_documents":
             parts.append(_document_rank_text(outcome.figures, parsed))
         else:
-            parts.append(_figures_text(outcome.figures))
+            parts.append(_figures_text([f for f in outcome.figures if not f.candidate]))
+        candidates = [f for f in outcome.figures if f.candidate]
+        if candidates:
+            parts.append(_candidates_text(candidates))
+        if outcome.note:
+            parts.append(outcome.note)
         for doc, subject, reason in outcome.reasons:
             parts.append(f"{subject}的主要原因（{doc.department}说明）：{clean_text(reason)}")
     if routed.hits:
@@ -46,9 +52,13 @@ def citations(hits: list[PassageHit], catalog: Catalog) -> list[Citation]:
     return result
 
 
+MAX_LISTED = 12
+
+
 def out_of_scope_text(reason: str, catalog: Catalog) -> str:
-    loaded = "；".join(f"{d.department}{d.year}年{d.kind}" for d in catalog.documents) or "无"
-    return f"无法回答：{reason}。已载入的文件：{loaded}。"
+    listed = [f"{d.department}{d.year}年{d.kind}" for d in catalog.documents[:MAX_LISTED]]
+    more = f"等 {len(catalog.documents)} 个文件" if len(catalog.documents) > MAX_LISTED else ""
+    return f"无法回答：{reason}。已载入的文件：{'；'.join(listed) or '无'}{more}。"
 
 
 def clean_text(text: str) -> str:
@@ -73,6 +83,15 @@ def _figures_text(figures: list[Figure]) -> str:
             else:
                 lines.append(f"- {f.label}：{_amount(f.value, f.unit)}（{f.source}）")
     lines += [f"{f.label}：{f.formula}" for f in across]
+    return "\n".join(lines)
+
+
+def _candidates_text(figures: list[Figure]) -> str:
+    """Cells that may be the one asked for: shown as candidates, not as the answer."""
+    lines = ["表格中有几个可能的数，无法确定哪一个是所问的数（以下仅供核对，不作为答案）："]
+    for doc, group in _by_document(figures):
+        lines.append(f"{_doc_name(doc)}：")
+        lines += [f"- {f.label}：{_amount(f.value, f.unit)}（{f.source}）" for f in group]
     return "\n".join(lines)
 
 

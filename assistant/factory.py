@@ -11,7 +11,7 @@ from assistant.engines.passages import PassageEngine
 from assistant.router import Router, RuleSelector
 from assistant.engines.sql import SqlEngine
 from assistant.engines.sql_guard import connect_guarded
-from assistant.question.parse import Catalog
+from assistant.question.catalog import Catalog
 from index.config import Settings
 
 logger = logging.getLogger(__name__)

@@ -14,10 +14,13 @@ from functools import cache
 from typing import Any, Protocol
 
 from assistant.answer import Route
-from assistant.question.lexicon import Intent, normalize
+from assistant.engines.figures import SqlOutcome
 from assistant.engines.passages import PassageEngine, PassageHit
-from assistant.engines.sql import SqlEngine, SqlOutcome
-from assistant.question.parse import Catalog, ParsedQuestion, parse_question
+from assistant.engines.sql import SqlEngine
+from assistant.question.catalog import Catalog
+from assistant.question.lexicon import Intent
+from assistant.question.parse import ParsedQuestion, parse_question
+from index.text import name_key
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +56,8 @@ class RuleSelector:
             return Selection("both", "问增减变化：本年数取自表格，增减额和原因引自说明")
         if "年初预算" in parsed.text:
             return Selection("both", "问年初预算与决算：取自决算说明，并核对表格")
-        names = {Intent.RANK: "排序", Intent.SHARE: "占比", Intent.COMPARE: "对比"}
+        names = {Intent.RANK: "排序", Intent.SHARE: "占比", Intent.COMPARE: "对比", Intent.SUM: "合计",
+                 Intent.SERIES: "历年"}
         return Selection("sql", f"问的是金额{('（' + names[intent] + '）') if intent in names else ''}：查询表格")
 
 
@@ -105,14 +109,15 @@ class Router:
 
 def _misses_terms(parsed: ParsedQuestion, hits: list[PassageHit]) -> bool:
     """An amount of a named subject was asked, no table row has it, and no passage found mentions it."""
-    if parsed.intent not in (Intent.LOOKUP, Intent.COMPARE, Intent.RANK, Intent.SHARE) or not parsed.terms:
+    if parsed.intent not in (Intent.LOOKUP, Intent.COMPARE, Intent.RANK, Intent.SHARE) or not parsed.subjects:
         return False
-    texts = [normalize(hit.passage.text) for hit in hits]
-    return not any(term.name in text for term in parsed.terms for text in texts)
+    texts = [name_key(hit.passage.text) for hit in hits]
+    names = [key for s in parsed.subjects for key in (s.concept.keys() if s.concept else (s.name,))]
+    return not any(name in text for name in names for text in texts)
 
 
 def _not_in_documents(parsed: ParsedQuestion) -> str:
-    names = "、".join(f"“{t.name}”" for t in parsed.terms)
+    names = "、".join(f"“{s.name}”" for s in parsed.subjects)
     documents = "、".join(f"{d.department}{d.year}年{d.kind}" for d in parsed.documents[:3])
     return f"{documents}的表格中没有{names}的数额，说明中也没有提到（文件没有说明）"
 

@@ -224,6 +224,7 @@ class DocumentMeta:
     source_file: str
     sha256: str
     identity_source: str = "document"  # where department and year were read: document | file name | user
+    aliases: tuple[str, ...] = ()  # short names the narrative uses for the department (省检察院, 市卫健委)
 
     @property
     def doc_id(self) -> str:

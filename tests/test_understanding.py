@@ -9,7 +9,8 @@ import pytest
 
 from assistant.question.lexicon import Intent, place_variants, split_department
 from index.model import Measure
-from assistant.question.parse import Catalog, Term, _document_ref, expand_synonyms, parse_question, term_key
+from assistant.question.catalog import Catalog, Term, document_ref as _document_ref, expand_synonyms, term_key
+from assistant.question.parse import parse_question
 
 LUNTAI = "2024-预算-部门-轮台县人力资源和社会保障局"
 BAZHOU = "2024-预算-单位-巴音郭楞蒙古自治州人力资源和社会保障局"
@@ -30,8 +31,6 @@ def catalog() -> Catalog:
         "教育支出": Term("教育支出", codes={"205"}),
         "技校教育": Term("技校教育", codes={"2050303"}),
         "退休费": Term("退休费", codes={"30302"}),
-        "三公经费": Term("三公经费", labels={"合计"}, table_kinds={"three_public"}, concept=True),
-        "总支出": Term("总支出", labels={"合计", "总计"}, table_kinds={"expenditure"}, concept=True),
     }
     return Catalog(documents, terms)
 
@@ -74,19 +73,52 @@ def test_a_document_year_or_department_not_loaded_is_out_of_scope(catalog, quest
     ("巴州人社局技校教育支出多少", "技校教育"),
 ])
 def test_subjects_are_found_by_printed_name_and_short_form(catalog, question, name):
-    assert [t.name for t in parse_question(question, catalog).terms] == [name]
+    assert [s.name for s in parse_question(question, catalog).subjects] == [name]
 
 
 @pytest.mark.parametrize("question, measure", [
-    ("轮台县人社局项目支出按金额从高到低排列", Measure.PROJECT),
-    ("巴州人社局基本支出是多少", Measure.BASIC),
-    ("轮台县人社局人员经费多少", Measure.PERSONNEL),
-    ("轮台县人社局公用经费多少", Measure.PUBLIC),
     ("许昌市人社局行政运行年初预算是多少", Measure.INITIAL_BUDGET),
+    ("许昌市人社局行政运行决算数是多少", Measure.FINAL),
+    ("轮台县人社局行政运行的基本支出是多少", Measure.BASIC),
     ("巴州人社局住房公积金预算多少", None),
 ])
 def test_measure_words_are_recognised(catalog, question, measure):
     assert parse_question(question, catalog).measure is measure
+
+
+@pytest.mark.parametrize("question, concept", [
+    ("轮台县人社局项目支出按金额从高到低排列", "project"),
+    ("巴州人社局基本支出是多少", "basic"),
+    ("轮台县人社局人员经费多少", "personnel"),
+    ("轮台县人社局公用经费多少", "public"),
+])
+def test_a_measure_named_on_its_own_is_the_standard_quantity_asked(catalog, question, concept):
+    assert [c.key for c in parse_question(question, catalog).concepts] == [concept]
+
+
+@pytest.mark.parametrize("question, fund", [
+    ("轮台县人社局一般公共预算拨款安排的住房公积金是多少", "general_budget"),
+    ("轮台县人社局政府性基金安排的社会保险补贴", "gov_fund"),
+    ("轮台县人社局财政拨款安排的行政运行", "fiscal"),
+    ("轮台县人社局住房公积金是多少", None),
+])
+def test_the_source_of_funds_is_a_field_of_its_own(catalog, question, fund):
+    assert parse_question(question, catalog).fund == fund
+
+
+@pytest.mark.parametrize("question, years", [
+    ("轮台县人社局24年住房公积金", [2024]),
+    ("轮台县人社局二〇二四年住房公积金", [2024]),
+    ("轮台县人社局今年的住房公积金", [2024]),
+    ("轮台县人社局住房公积金比上年增加多少", []),
+])
+def test_years_are_read_in_the_forms_people_write(catalog, question, years):
+    assert parse_question(question, catalog).years == years
+
+
+def test_chinese_numerals_give_the_count_of_a_ranking(catalog):
+    assert parse_question("巴州人社局金额最大的五个项目", catalog).top_n == 5
+    assert parse_question("巴州人社局支出前三的科目", catalog).top_n == 3
 
 
 @pytest.mark.parametrize("question, intent", [
@@ -163,5 +195,5 @@ def test_departments_of_other_templates_are_found_by_their_common_short_names(de
 def test_an_english_question_is_understood_by_the_same_rules(catalog):
     parsed = parse_question("Which department has the largest three public expenses?", catalog)
     assert parsed.intent is Intent.RANK
-    assert [t.name for t in parsed.terms] == ["三公经费"]
+    assert [s.name for s in parsed.subjects] == ["三公经费"]
     assert len(parsed.documents) == 3

@@ -135,6 +135,7 @@ def extract_metadata(source: SourceText, tables: Sequence[Table] = (),
     if override != IdentityOverride():
         found_in = "user"
     meta = DocumentMeta(
+        aliases=self_names(texts, department),
         department=department,
         region=_region(texts, department),
         year=year,
@@ -147,6 +148,43 @@ def extract_metadata(source: SourceText, tables: Sequence[Table] = (),
     )
     logger.info("%s: %s (region %r, from %s)", file, meta.doc_id, meta.region, found_in)
     return meta, warnings
+
+
+def self_names(texts: list[str], department: str, most: int = 3) -> tuple[str, ...]:
+    """The short names the narrative uses for its own department (江苏省人民检察院 → 省检察院, 本院 excluded).
+
+    A short name ends like the department (院, 局, 委 for 委员会, 办 for 办公室) and spells a
+    shortening of it: its characters appear in the department's name in order. Names used at
+    least twice, the most used first.
+    """
+    name = department_key(department)
+    if len(name) < 4:
+        return ()
+    ends = {name[-1]} | ({"委"} if "委员会" in name else set()) | ({"办"} if re.search("办公[室厅]$", name) else set())
+    counts: Counter[str] = Counter()
+    for text in texts:
+        if "\t" in text:
+            continue
+        squeezed = _squeeze(text)
+        for end, char in enumerate(squeezed, start=1):
+            if char not in ends:
+                continue
+            for start in range(max(0, end - len(name)), end - 2):
+                candidate = squeezed[start:end]
+                if candidate != name and candidate[0] in name[:2] + "省市区县" and _spells(candidate, name):
+                    counts[candidate] += 1
+                    break
+    return tuple(c for c, n in counts.most_common(most) if n >= 2)
+
+
+def _spells(short: str, name: str) -> bool:
+    """The characters of ``short`` appear in ``name`` in order (a shortening of it)."""
+    position = 0
+    for char in short:
+        position = name.find(char, position) + 1
+        if position == 0:
+            return False
+    return True
 
 
 def department_key(name: str) -> str:

@@ -287,11 +287,16 @@ def _frame(rows: list[dict[str, Any]]) -> pa.Table | None:
 
 def _document_frame(document: Document) -> pa.Table:
     meta = document.meta
-    return _frame([{
+    texts = pa.list_(pa.string())
+    frame = _frame([{
         "doc_id": meta.doc_id, "department": meta.department, "region": meta.region, "year": meta.year,
         "kind": meta.kind.value, "scope": meta.scope.value, "title": meta.title,
+        "identity_source": meta.identity_source, "numeric_cells": document.numeric_cells,
+        "recognised_cells": document.recognised_cells,
         "n_lines": len(document.lines), "ingested_at": datetime.now(),
     }])
+    frame = frame.append_column("aliases", pa.array([list(meta.aliases)], type=texts))
+    return frame.append_column("warnings", pa.array([list(document.warnings)], type=texts))
 
 
 def _source_frame(doc_id: str, sources: Iterable[SourceFile]) -> pa.Table | None:

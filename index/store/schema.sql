@@ -10,6 +10,11 @@ CREATE TABLE IF NOT EXISTS documents (
     kind         VARCHAR NOT NULL,      -- 预算 | 决算
     scope        VARCHAR NOT NULL,      -- 部门 | 单位
     title        VARCHAR,
+    aliases      VARCHAR[],             -- short names the document uses for itself (省检察院, 市卫健委)
+    identity_source VARCHAR,            -- where department and year were read: document | file name | user
+    numeric_cells   INTEGER,            -- numbers in the document's table rows
+    recognised_cells INTEGER,           -- … of them in tables of a recognised kind
+    warnings     VARCHAR[],             -- what could not be read (skipped tables, pages without text, identity)
     n_lines      INTEGER,
     ingested_at  TIMESTAMP
 );
