@@ -21,6 +21,7 @@ from assistant.engines.passages import PassageEngine
 from assistant.router import Router, RuleSelector
 from assistant.engines.sql import Figure, SqlEngine
 from assistant.engines.sql_guard import connect_guarded
+from assistant.engines.sql_sandbox import SqlSandbox
 from assistant.question.parse import Catalog
 from index.config import Settings
 from index.ingest import ingest_paths
@@ -65,7 +66,7 @@ def assistant(settings) -> Assistant:
     connection = connect_guarded(settings.db_path)
     catalog = Catalog.load(connection)
     retriever = KeywordRetriever(read_passages(settings.db_path))
-    router = Router(RuleSelector(), SqlEngine(connection=connection, catalog=catalog),
+    router = Router(RuleSelector(), SqlEngine(sandbox=SqlSandbox(settings.db_path), catalog=catalog),
                     PassageEngine(connection=connection, catalog=catalog, load_retriever=lambda: retriever))
     return Assistant(catalog, router, CellValues.load(connection), NarrativeLinks.load(connection))
 
@@ -261,7 +262,7 @@ def test_a_pdf_of_another_template_answers_by_its_printed_row_not_the_grand_tota
     ingest_paths([corpus_pdf("18_jiangsu_npc_office_2017_dept_budget.pdf")], settings, refresh=False)
     connection = connect_guarded(settings.db_path)
     catalog = Catalog.load(connection)
-    router = Router(RuleSelector(), SqlEngine(connection=connection, catalog=catalog),
+    router = Router(RuleSelector(), SqlEngine(sandbox=SqlSandbox(settings.db_path), catalog=catalog),
                     PassageEngine(connection=connection, catalog=catalog, load_retriever=lambda: None))
     answer = Assistant(catalog, router, CellValues.load(connection), NarrativeLinks.load(connection)).ask("江苏人大办公厅2017年三公经费是多少？")
     assert answer.route == "sql"

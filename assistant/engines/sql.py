@@ -2,7 +2,7 @@
 
 Each plan writes one SELECT over the views and ``cells`` with literal values
 (so the SQL shown to the user runs as is with ``python -m assistant sql``),
-runs it with ``sql_guard.run_select`` and turns the rows into ``Figure``s —
+runs it in the guarded ``SqlSandbox`` and turns the rows into ``Figure``s —
 the numbers the answer states, each with its table, row and line.
 """
 from __future__ import annotations
@@ -15,7 +15,8 @@ from typing import Any
 from assistant.question.lexicon import (
     INCOME_TOTALS, MEASURE_TOTALS, MEASURE_WORDS, TOTAL_EXPENDITURE, TOTAL_INCOME, Intent, Measure, normalize,
 )
-from assistant.engines.sql_guard import QueryResult, run_select
+from assistant.engines.sql_guard import QueryResult
+from assistant.engines.sql_sandbox import SqlSandbox
 from assistant.question.parse import Catalog, DocumentRef, ParsedQuestion, Term
 
 logger = logging.getLogger(__name__)
@@ -73,11 +74,9 @@ class SqlEngine:
     ``router.as_query_engine(engine)`` wraps it as a llama-index query engine.
     """
 
-    def __init__(self, connection: Any, catalog: Catalog, max_rows: int = 1000, timeout_s: float = 5.0) -> None:
-        self.connection = connection
+    def __init__(self, sandbox: SqlSandbox, catalog: Catalog) -> None:
+        self.sandbox = sandbox
         self.catalog = catalog
-        self.max_rows = max_rows
-        self.timeout_s = timeout_s
 
     def describe(self, outcome: SqlOutcome | None) -> tuple[str, dict[str, Any]]:
         """Text and metadata of an outcome, for the llama-index adapter."""
@@ -284,7 +283,7 @@ class SqlEngine:
     # -- helpers -------------------------------------------------------------------------------------
 
     def _select(self, sql: str) -> QueryResult:
-        return run_select(self.connection, sql, max_rows=self.max_rows, timeout_s=self.timeout_s)
+        return self.sandbox.select(sql)
 
     def _doc(self, doc_id: str) -> DocumentRef:
         return next(d for d in self.catalog.documents if d.doc_id == doc_id)
