@@ -43,6 +43,7 @@ REFUSED = [
     ("SELECT * FROM (SHOW ALL TABLES)", "不允许 SHOW / DESCRIBE / SUMMARIZE"),
     ("SELECT " + "abs(" * 400 + "1" + ")" * 400, "只允许普通的 SELECT 查询（表达式嵌套超过 100 层）"),
     ("SELECT '\udcff'", "含有无法识别的字符（不是有效的 UTF-8 文本）"),
+    ("SELECT 1" + " UNION ALL SELECT 1" * 6000, "语句过长（114008 个字符，最多 100000 个）"),
 ]
 UNKNOWN = "未知的表 {}（可查询：" + ", ".join(sorted([
     "documents", "source_files", "tables", "cells", "sections", "passages", "expenditure_by_function",

@@ -37,6 +37,7 @@ QUERYABLE = frozenset({
 REFUSED_FUNCTIONS = frozenset({"getenv", "current_setting", "query", "query_table"})
 TABLE_REFS = frozenset({"BASE_TABLE", "JOIN", "SUBQUERY", "EMPTY", "EXPRESSION_LIST", "PIVOT"})
 MAX_EXPRESSION_DEPTH = 100  # generated SQL nests a few levels; DuckDB's own limit is 1000
+MAX_SQL_CHARS = 100_000  # generated SQL is a few thousand; checking is linear, ~0.5 s at this length
 INSTANCE_CONFIG = {
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
@@ -69,6 +70,8 @@ def check_sql(sql: str, connection: duckdb.DuckDBPyConnection | None = None) -> 
     text = (sql or "").strip()
     if not text:
         raise UnsafeSQLError("没有 SQL 语句")
+    if len(text) > MAX_SQL_CHARS:
+        raise UnsafeSQLError(f"语句过长（{len(text)} 个字符，最多 {MAX_SQL_CHARS} 个）")
     if not _encodable(text):
         raise UnsafeSQLError("含有无法识别的字符（不是有效的 UTF-8 文本）")
     try:
