@@ -19,7 +19,7 @@ from typing import Any
 from assistant.engines.changes import asks_execution, narrative_items
 from assistant.engines.figures import Figure, SqlOutcome, inline
 from assistant.engines.resolve import Candidate, Resolution, Resolver
-from assistant.engines.sql_guard import QueryResult, run_select
+from assistant.engines.sql_guard import QueryResult, run_generated
 from assistant.question.catalog import Catalog, DocumentRef
 from assistant.question.concepts import BY_KEY, Concept
 from assistant.question.lexicon import COLUMN_CONCEPTS, Intent
@@ -51,11 +51,10 @@ class SqlEngine:
     ``router.as_query_engine(engine)`` wraps it as a llama-index query engine.
     """
 
-    def __init__(self, connection: Any, catalog: Catalog, max_rows: int = 1000, timeout_s: float = 5.0) -> None:
+    def __init__(self, connection: Any, catalog: Catalog, max_rows: int = 1000) -> None:
         self.connection = connection
         self.catalog = catalog
         self.max_rows = max_rows
-        self.timeout_s = timeout_s
         self.resolver = Resolver(connection)
 
     def describe(self, outcome: SqlOutcome | None) -> tuple[str, dict[str, Any]]:
@@ -83,7 +82,7 @@ class SqlEngine:
 
     def select(self, sql: str, params: list[Any] | None = None) -> QueryResult:
         """Run one guarded SELECT with parameters; the result carries the SQL with its literals, for display."""
-        result = run_select(self.connection, sql, params or [], max_rows=self.max_rows, timeout_s=self.timeout_s)
+        result = run_generated(self.connection, sql, params or [], max_rows=self.max_rows)
         return QueryResult(inline(result.sql, params or []), result.columns, result.rows, result.truncated,
                            result.seconds)
 

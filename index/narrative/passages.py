@@ -119,12 +119,16 @@ def is_heading_like(text: str) -> bool:
     return bool(_ITEM_MARKER.match(text)) or text.endswith(("说明", "情况", "名词解释", "概况"))
 
 
-def _section_of(sections: list[Section], number: int) -> tuple[str, ...]:
-    best: Section | None = None
-    for section in sections:
-        if section.line_start <= number <= section.line_end and (best is None or section.level >= best.level):
-            best = section
-    return best.path if best else ()
+def _section_paths(sections: list[Section]) -> list[tuple[str, ...]]:
+    """By line number, the path of the deepest section holding the line (of equal depth, the later one).
+
+    One pass per nesting level: linear in the document's length (a search per line was quadratic).
+    """
+    paths: list[tuple[str, ...]] = [()] * (max((s.line_end for s in sections), default=0) + 1)
+    for section in sorted(sections, key=lambda s: s.level):
+        start = max(section.line_start, 0)
+        paths[start:section.line_end + 1] = [section.path] * (section.line_end + 1 - start)
+    return paths
 
 
 def _narrative_lines(document: Document) -> list[tuple[int, str, int | None]]:
@@ -164,6 +168,7 @@ def _starts_unit(text: str) -> bool:
 
 def _join_wrapped(lines: list[tuple[int, str, int | None]], sections: list[Section]) -> list[Block]:
     """Units: one logical line each, wrapped lines (also across blank lines and page breaks) joined."""
+    paths = _section_paths(sections)
     units: list[Block] = []
     current: Block | None = None
     for number, text, page in lines:
@@ -178,7 +183,8 @@ def _join_wrapped(lines: list[tuple[int, str, int | None]], sections: list[Secti
         ):
             current.add(Block(current.kind, current.section_path, text, [(0, number)]))
             continue
-        current = Block(PassageKind.PARAGRAPH, _section_of(sections, number), text, [(0, number)], page)
+        path = paths[number] if number < len(paths) else ()
+        current = Block(PassageKind.PARAGRAPH, path, text, [(0, number)], page)
         units.append(current)
     return [u for u in units if not _is_noise(u.text)]
 
