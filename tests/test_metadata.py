@@ -5,7 +5,8 @@ import pdfplumber
 import pytest
 
 from index.errors import UnsupportedDocumentError
-from index.parse.metadata import IdentityOverride, extract_metadata
+from index.parse.metadata import IdentityOverride, ensure_disclosure, extract_metadata
+from index.parse.tables import parse_tables
 from index.model import DocumentKind, DocumentScope, Line, SourceText
 from index.read.pdf import page_lines
 from index.read.files import read_source
@@ -116,16 +117,24 @@ def test_a_narrative_mention_of_another_year_does_not_override_the_title():
     assert meta.year == 2024
 
 
+def test_a_text_about_disclosures_is_not_one():
+    notes = source_of("# Real documents for development", "| file | year | kind |",
+                      "| 2026年上海市交通运输局_部门预算.pdf | 2026 | 预算 |", "tables in 元; 收入 支出 合计 万元",
+                      name="README.md")
+    with pytest.raises(UnsupportedDocumentError):
+        ensure_disclosure(notes, [])
+
+
 def test_a_poem_is_not_a_budget_disclosure():
     poem = source_of("静夜思", "床前明月光，疑是地上霜。", "举头望明月，低头思故乡。", name="poem.txt")
     with pytest.raises(UnsupportedDocumentError) as caught:
-        extract_metadata(poem)
+        ensure_disclosure(poem, [])
     assert caught.value.user_message == "poem.txt: 不是可识别的部门预算/决算公开文件（没有预算/决算的收支内容）"
 
 
 def test_a_department_without_any_budget_content_is_refused():
     with pytest.raises(UnsupportedDocumentError) as caught:
-        extract_metadata(source_of("轮台县人力资源和社会保障局", "工作总结", "编制部门：轮台县人力资源和社会保障局"))
+        ensure_disclosure(source_of("轮台县人力资源和社会保障局", "工作总结", "编制部门：轮台县人力资源和社会保障局"), [])
     assert caught.value.reason == "没有预算/决算的收支内容"
 
 
@@ -137,8 +146,9 @@ def test_a_budget_without_a_department_loads_under_its_file_name_with_a_warning(
 
 
 def test_a_year_found_nowhere_in_the_text_comes_from_the_file_name():
-    meta, warnings = extract_metadata(source_of("收支总表", "编制部门：甲市教育局", "收入 支出 合计 预算数 万元",
-                                                name="budget_2026_tables.pdf"))
+    lines = ("收支总表", "编制部门：甲市教育局 单位：万元", "项目\t预算数", "合计\t100.00")
+    source = source_of(*lines, name="budget_2026_tables.pdf")
+    meta, warnings = extract_metadata(source, parse_tables(source.lines, "budget_2026_tables.pdf")[0])
     assert (meta.department, meta.year, meta.kind) == ("甲市教育局", 2026, BUDGET)
     assert warnings == ["budget_2026_tables.pdf：文件中没有找到年度，暂定为2026；可用 ingest --year 指定"]
 

@@ -12,7 +12,7 @@ import logging
 import time
 from pathlib import Path
 
-from index.parse.metadata import IdentityOverride, extract_metadata
+from index.parse.metadata import IdentityOverride, ensure_disclosure, extract_metadata
 from index.model import Document, SourceText
 from index.parse.sections import parse_sections
 from index.parse.tables import cell_coverage, parse_tables
@@ -25,6 +25,7 @@ def parse_document(source: SourceText, override: IdentityOverride | None = None)
     started = time.perf_counter()
     file = Path(source.path).name
     tables, warnings = parse_tables(source.lines, file)
+    ensure_disclosure(source, tables)
     meta, identity_warnings = extract_metadata(source, tables, override)
     warnings = identity_warnings + warnings
     sections = parse_sections(source.lines, [(t.line_start, t.line_end) for t in tables])

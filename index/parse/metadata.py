@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 NOT_A_DISCLOSURE = "没有预算/决算的收支内容"
 COVER_LINES = 12  # non-blank lines read as the cover when no 目录 ends it sooner
 SHORT_LINE = 60
+CAPTION_SCOPE = 5.0  # the weight of all 编制部门/编制单位 captions together, against the title's 18
 BUDGET_WORDS = ("收入", "支出", "万元", "财政拨款", "一般公共预算", "三公", "基本支出", "项目支出", "功能分类",
                 "经济分类", "政府采购", "结转", "预算数", "决算数")
 
@@ -43,17 +44,19 @@ _ORG_SUFFIX = (
 _QUALIFIER = r"(?:[（(][^（()）]{1,24}[)）])"  # （本级）, （汇总）, （上海市交通委员会所属）
 _TRAILING_SCOPE = re.compile(rf"({_ORG_SUFFIX})(?:部门|单位)$")
 _ORG_NAME = re.compile(rf"^(?:中共)?[\u4e00-\u9fff“”]{{2,40}}{_ORG_SUFFIX}{_QUALIFIER}?$")
-_YEAR = r"(?P<year>(?:19|20)\d{2})年度?"
+_YEAR = r"(?P<year>(?:19|20)\d{2})(?:年度?|(?=部门|单位|年))"  # "2026 部门预算情况的说明" prints no 年
 _KIND = r"(?P<scope>部门|单位)?(?:汇总|整体|综合|财务)?(?P<kind>预算|决算)"
 # "2026年深圳市医疗保障局（本级）部门预算", "2026年度无锡市应急管理局部门预算公开"
-_TITLE_YEAR_FIRST = re.compile(rf"{_YEAR}(?P<org>[^0-9，。；,;:：]{{2,48}}?){_KIND}")
+_ORG_CHARS = r"(?:(?!预算|决算|公开)[^0-9，。；,;:：])"
+_TITLE_YEAR_FIRST = re.compile(rf"{_YEAR}(?P<org>{_ORG_CHARS}{{2,48}}?){_KIND}")
 # "北京市司法局2026年度部门预算信息公开", "西安市行政审批服务局（汇总）2025年部门预算公开说明"
-_TITLE_ORG_FIRST = re.compile(rf"(?P<org>[^0-9，。；,;:：]{{2,48}}?){_YEAR}(?:[^0-9，。；,;:：]{{0,6}}?){_KIND}")
+_TITLE_ORG_FIRST = re.compile(rf"(?P<org>{_ORG_CHARS}{{2,48}}?){_YEAR}(?:[^0-9，。；,;:：]{{0,6}}?){_KIND}")
 # "上海市2026年市级单位预算", "2025年区级部门预算公开": year, scope and kind without a department
 _TITLE_PHRASE = re.compile(rf"{_YEAR}[^0-9，。；,;:：]{{0,30}}?{_KIND}")
 # the same phrase as printed, spaces and all, for the title: "2024 年部门预算公开"
 _PRINTED_PHRASE = re.compile(
-    r"(?P<year>(?:19|20)\d{2})\s*年\s*度?[^0-9，。；,;:：]{0,30}?(?P<scope>部门|单位)?\s*(?:汇总|整体|综合|财务)?\s*"
+    r"(?P<year>(?:19|20)\d{2})\s*(?:年\s*度?|(?=\s*(?:部门|单位)))[^0-9，。；,;:：]{0,30}?(?P<scope>部门|单位)?\s*"
+    r"(?:汇总|整体|综合|财务)?\s*"
     r"(?P<kind>预算|决算)(?:\s*(?:信息)?公开)?"
 )
 _CAPTION = re.compile(
@@ -92,7 +95,17 @@ class _Evidence:
     years: Counter
     kinds: Counter
     scopes: Counter
+    caption_scopes: Counter = field(default_factory=Counter)  # 编制单位 / 编制部门 captions, weighed as one vote
     title: str = ""
+
+    def scope(self) -> str | None:
+        """The scope the title says; the captions (whose label some templates use whatever the scope) decide
+        only as a tie-breaker worth at most ``CAPTION_SCOPE`` votes."""
+        votes = Counter(self.scopes)
+        total = sum(self.caption_scopes.values())
+        for scope, count in self.caption_scopes.items():
+            votes[scope] += CAPTION_SCOPE * count / total
+        return votes.most_common(1)[0][0] if votes else None
 
     def department(self, name: str, weight: float) -> None:
         name = _clean_name(name)
@@ -107,13 +120,10 @@ def extract_metadata(source: SourceText, tables: Sequence[Table] = (),
                      override: IdentityOverride | None = None) -> tuple[DocumentMeta, list[str]]:
     """Identity of one read file, and warnings about what could not be read from it.
 
-    ``tables`` (parsed beforehand) add evidence: titles say 预算/决算 and 部门/单位, and a file with
-    recognised tables is a disclosure even when its text names nothing else.
+    ``tables`` (parsed beforehand) add evidence: their titles say 预算/决算 and 部门/单位.
     """
     file = Path(source.path).name
     texts = [clean_line(line.text) for line in source.lines]
-    if not _is_disclosure(texts, tables):
-        raise UnsupportedDocumentError(file, NOT_A_DISCLOSURE)
     evidence = _gather(texts, tables, source.lines)
     override = override or IdentityOverride()
     warnings: list[str] = []
@@ -131,7 +141,7 @@ def extract_metadata(source: SourceText, tables: Sequence[Table] = (),
         found_in = "file name"
         warnings.append(f"{file}：文件中没有找到年度，暂定为{year or '未知'}；可用 ingest --year 指定")
     kind = override.kind or DocumentKind(_most(evidence.kinds) or DocumentKind.BUDGET.value)
-    scope = override.scope or DocumentScope(_most(evidence.scopes) or DocumentScope.DEPARTMENT.value)
+    scope = override.scope or DocumentScope(evidence.scope() or DocumentScope.DEPARTMENT.value)
     if override != IdentityOverride():
         found_in = "user"
     meta = DocumentMeta(
@@ -206,18 +216,28 @@ def _squeeze(text: str) -> str:
 
 def _clean_name(name: str) -> str:
     name = _squeeze(name).strip("“”\"'：:，,。")
-    name = re.sub(r"^(?:\d{4}年度?|关于)", "", name)
+    name = re.sub(r"^(?:\d{4}年度?|关于|(?:部门|单位|预算单位|编制部门|编制单位)(?:名称)?[:：]?)", "", name)
     return _TRAILING_SCOPE.sub(r"\1", name)  # "北京市信访办公室部门 2026年度部门预算"
 
 
+def ensure_disclosure(source: SourceText, tables: Sequence[Table]) -> None:
+    """Refuse (``UnsupportedDocumentError``) a file that is no budget disclosure at all."""
+    if not _is_disclosure([clean_line(line.text) for line in source.lines], tables):
+        raise UnsupportedDocumentError(Path(source.path).name, NOT_A_DISCLOSURE)
+
+
 def _is_disclosure(texts: list[str], tables: Sequence[Table]) -> bool:
-    """Budget content: a recognised table, a title phrase (2025年部门预算), or 预算/决算 with three budget words."""
+    """Budget content: a recognised table, or a title phrase on the cover (2025年部门预算) and amounts in 万元/元.
+
+    A text that only talks about disclosures (a README, a news item) names years and 预算 but prints no
+    disclosure's cover and no table of one.
+    """
     if any(t.kind is not TableKind.OTHER for t in tables):
         return True
-    if any(_TITLE_PHRASE.search(_squeeze(text)) for text in texts[:4000] if len(text) <= SHORT_LINE):
-        return True
+    cover = _cover(texts)
+    titled = bool(_TITLE_PHRASE.search(_squeeze("".join(cover))))  # a title may wrap over the cover's lines
     joined = "".join(texts[:4000])
-    return bool(re.search("预算|决算", joined)) and sum(word in joined for word in BUDGET_WORDS) >= 3
+    return titled and bool(re.search(r"\d\s*(?:万元|元)", joined)) and sum(w in joined for w in BUDGET_WORDS) >= 2
 
 
 def _cover(texts: list[str]) -> list[str]:
@@ -238,6 +258,7 @@ def _gather(texts: list[str], tables: Sequence[Table], lines) -> _Evidence:
     _read_cover(cover, evidence)
     for text in texts:
         if "\t" in text:
+            _form_caption(text, evidence)
             continue
         for match in _CAPTION.finditer(text):
             _caption(match["label"], match["name"], evidence, weight=1.0)
@@ -250,8 +271,9 @@ def _gather(texts: list[str], tables: Sequence[Table], lines) -> _Evidence:
                 evidence.department(match["name"], weight)
         phrase = _TITLE_PHRASE.search(compacted)
         if phrase and len(compacted) <= 40:
-            _phrase(phrase, evidence, weight=1.0)
-            evidence.title = evidence.title or re.sub(r"\s+", " ", _PRINTED_PHRASE.search(text).group(0))
+            _phrase(phrase, evidence, weight=1.0, scope=False)  # headings say 部门预算 in 单位 disclosures too
+            printed = _PRINTED_PHRASE.search(text)
+            evidence.title = evidence.title or (re.sub(r"\s+", " ", printed.group(0)) if printed else "")
     narrative = (_squeeze(t) for t in texts[:600] if t and "\t" not in t)
     described = [m["name"] for m in map(_SELF_DESCRIPTION.match, narrative) if m]
     for k, name in enumerate(n for n in described if is_organisation(_clean_name(n))):
@@ -270,7 +292,7 @@ def _read_cover(cover: list[str], evidence: _Evidence) -> None:
     """
     lines = [text for text in cover if not _is_places(_squeeze(text))]
     named: dict[str, re.Match] = {}
-    for size in (1, 2, 3):
+    for size in range(1, 6):
         for i in range(len(lines) - size + 1):
             window = _squeeze("".join(lines[i:i + size]))
             for pattern in (_TITLE_YEAR_FIRST, _TITLE_ORG_FIRST):
@@ -289,7 +311,7 @@ def _read_cover(cover: list[str], evidence: _Evidence) -> None:
         for match in _CAPTION.finditer(text):
             _caption(match["label"], match["name"], evidence, weight=10.0)
         name = _clean_name(re.split(r"(?:19|20)\d{2}\s*年", text)[0])
-        if is_organisation(name):
+        if is_organisation(name) and not re.search("[：:]", text):
             evidence.department(name, 6.0)
 
 
@@ -298,10 +320,10 @@ def _is_places(text: str) -> bool:
     return bool(parts) and "".join(parts) == text
 
 
-def _phrase(match: re.Match, evidence: _Evidence, weight: float) -> None:
+def _phrase(match: re.Match, evidence: _Evidence, weight: float, scope: bool = True) -> None:
     evidence.years[int(match["year"])] += weight
     evidence.kinds[match["kind"]] += weight
-    if match["scope"]:
+    if scope and match["scope"]:
         evidence.scopes[match["scope"]] += weight
 
 
@@ -313,9 +335,18 @@ def _caption(label: str, name: str, evidence: _Evidence, weight: float) -> None:
     row_label = label in ("单位名称", "单位")  # a performance form's row names a sub-unit, wherever it is
     evidence.department(name, 0.5 if row_label else 2.0 * weight)
     if label in _UNIT_LABELS and not row_label:
-        evidence.scopes[DocumentScope.UNIT.value] += weight
+        evidence.caption_scopes[DocumentScope.UNIT.value] += weight
     elif label in _DEPARTMENT_LABELS:
-        evidence.scopes[DocumentScope.DEPARTMENT.value] += weight
+        evidence.caption_scopes[DocumentScope.DEPARTMENT.value] += weight
+
+
+def _form_caption(row: str, evidence: _Evidence) -> None:
+    """A form's own caption row: '部门名称⇥北京市审计局' (部门整体支出绩效目标表)."""
+    filled = [cell.strip() for cell in row.split("\t") if cell.strip()]
+    if len(filled) >= 2:
+        label = re.sub(r"[（(][^（()）]*[)）]|[：:\s]", "", filled[0])
+        if label in ("部门名称", "单位名称", "预算单位", "主管部门", "预算部门"):
+            _caption("部门名称" if label != "单位名称" else label, filled[1], evidence, weight=1.0)
 
 
 def _table_title(table: Table, evidence: _Evidence) -> None:
@@ -353,7 +384,7 @@ def _best_department(evidence: _Evidence) -> str:
     """The best-supported department in its fullest printed form; a name that begins another joins it."""
     weights = dict(evidence.departments)
     for short in sorted(weights, key=len):
-        longer = [k for k in weights if k != short and k.startswith(short) and weights[k] >= 2.0]
+        longer = [k for k in weights if len(k) >= len(short) + 2 and k.startswith(short) and weights[k] >= 2.0]
         if longer:
             target = max(longer, key=lambda k: weights[k])
             weights[target] += weights.pop(short)
@@ -361,7 +392,7 @@ def _best_department(evidence: _Evidence) -> str:
     if not weights:
         return ""
     key = max(weights, key=lambda k: (weights[k], len(k)))
-    forms = evidence.printed[key]
+    forms = Counter({name: w for name, w in evidence.printed[key].items() if department_key(name) == key})
     best = max(forms.values())
     strong = [name for name, weight in forms.items() if weight >= best / 3]
     return max(strong, key=lambda name: (name.startswith("中共"), "（" in name or "(" in name, forms[name]))
