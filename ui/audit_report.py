@@ -7,6 +7,7 @@ import pandas as pd
 
 from index.audit.findings import COLUMNS, Finding
 from index.audit.linking import format_amount
+from ui.frames import neutralised
 
 SUMMARY_LABELS = {"doc_id": "文件", "subject_amounts": "叙述数额", "linked": "已对应", "coverage_pct": "对应率%",
                   "narrative_vs_table_mismatch": "文表不一致", "recomputed_ratio_mismatch": "比率不一致",
@@ -41,9 +42,10 @@ def summarize(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def render_findings(frame: pd.DataFrame, fmt: str = "text") -> str:
-    """text: a summary and every problem; csv: every finding; markdown: summary and problem tables."""
+    """text: a summary and every problem; csv: every finding (formula-like text neutralised); markdown:
+    summary and problem tables."""
     if fmt == "csv":
-        return frame.to_csv(index=False)
+        return neutralised(frame).to_csv(index=False)
     summary = summarize(frame)
     problems = frame[frame["status"] != "match"]
     if fmt == "markdown":
