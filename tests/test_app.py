@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import shutil
 import sys
+from dataclasses import replace
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import duckdb
 import pandas as pd
@@ -28,6 +29,7 @@ from tests.conftest import BAZHOU, LUNTAI, ROOT, SEEDS, copy_data
 
 APP = str(ROOT / "app.py")
 LUNTAI_ID = "2024-预算-部门-轮台县人力资源和社会保障局"
+LUNTAI_LABEL = "轮台县人力资源和社会保障局 2024 预算"
 QUESTION = "轮台县人社局2024年三公经费一共多少？"
 
 
@@ -166,7 +168,7 @@ def test_chosen_documents_limit_the_question_and_go_into_its_link(app):
     assert not app.exception
     assert asked_questions(app) == ["轮台县人力资源和社会保障局2024年预算：三公经费一共多少？"]
     assert app.chat_message[0].caption[0].value == "按所选文件提问：轮台县人力资源和社会保障局2024年预算：三公经费一共多少？"
-    assert app.code[-1].value == "?q=" + quote("三公经费一共多少？") + "&doc=" + quote(LUNTAI_ID)
+    assert app.code[-1].value == "?" + urlencode({"q": "三公经费一共多少？", "doc": LUNTAI_LABEL})
 
 
 def test_an_asked_question_is_put_in_the_address(app):
@@ -294,6 +296,15 @@ def test_loaded_documents_are_counted(connection):
     assert (luntai.department, luntai.year, luntai.kind) == ("轮台县人力资源和社会保障局", 2024, "预算")
     assert luntai.n_tables >= 11
     assert luntai.n_passages > 0
+
+
+def test_document_labels_are_short_and_unique(connection):
+    documents = browse.loaded_documents(connection)
+    assert browse.document_labels(documents)[LUNTAI_ID] == LUNTAI_LABEL
+    twin = replace(next(d for d in documents if d.doc_id == LUNTAI_ID), doc_id="2024-预算-单位-轮台县人力资源和社会保障局",
+                   scope="单位")
+    labels = browse.document_labels([*documents, twin])
+    assert (labels[LUNTAI_ID], labels[twin.doc_id]) == (LUNTAI_LABEL + " 部门", LUNTAI_LABEL + " 单位")
 
 
 def test_example_questions_name_a_loaded_document(connection):

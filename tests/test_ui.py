@@ -128,11 +128,13 @@ def test_audit_csv_is_neutralised_too():
 
 
 def test_a_permalink_holds_the_question_and_the_chosen_documents():
-    link = share.permalink("http://127.0.0.1:8501/", "三公经费 & 公务接待费？", [LUNTAI, BAZHOU])
+    labels = ["轮台县人力资源和社会保障局 2024 预算", "巴音郭楞蒙古自治州人力资源和社会保障局 2024 预算"]
+    link = share.permalink("http://127.0.0.1:8501/", "三公经费 & 公务接待费？", labels)
     query = parse_qs(urlsplit(link).query)
     assert link.startswith("http://127.0.0.1:8501/?q=")
-    assert query == {"q": ["三公经费 & 公务接待费？"], "doc": [LUNTAI, BAZHOU]}
+    assert query == {"q": ["三公经费 & 公务接待费？"], "doc": labels}
     assert share.permalink(None, "问题") == "?q=%E9%97%AE%E9%A2%98"
+    assert share.permalink("http://h:8501", "问题") == "http://h:8501/?q=%E9%97%AE%E9%A2%98"
 
 
 def test_a_question_limited_to_documents_names_those_it_does_not_name_yet(connection):
@@ -291,8 +293,9 @@ def test_a_pdf_view_is_kept_on_disk_and_read_back(tmp_path):
     first = sources.source_view(con, ref, tmp_path)
     cached = sorted(p.name for p in (tmp_path / sources.CACHE_DIR).iterdir())
     second = sources.source_view(con, ref, tmp_path)
-    assert first.found and first.where == "第 9 页" and first.image == second.image
-    assert len(cached) == 3  # the page, the marked page and what was found
+    assert first.found and first.where == "第 9 页" and first.page_image == second.page_image
+    assert first.image == second.image and len(first.image) < len(first.page_image)  # the part around the mark
+    assert len(cached) == 4  # the page, the marked page, the part around the mark, and what was found
 
 
 # ---------------------------------------------------------------- comparison

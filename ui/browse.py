@@ -10,6 +10,7 @@ sentence of a quoted passage to highlight.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from typing import Any, Sequence
 
 import duckdb
@@ -42,6 +43,16 @@ def loaded_documents(con: duckdb.DuckDBPyConnection) -> list[DocumentSummary]:
 def document_label(document: DocumentSummary) -> str:
     """A short label: 轮台县人力资源和社会保障局 2024 预算."""
     return f"{document.department} {document.year} {document.kind}"
+
+
+def document_labels(documents: Sequence[DocumentSummary]) -> dict[str, str]:
+    """Each document's short label, made unique (部门 / 单位 added where two would read the same).
+
+    The labels are what a shared link names a document by (a bound widget puts its shown value in the URL).
+    """
+    short = {d.doc_id: document_label(d) for d in documents}
+    counts = Counter(short.values())
+    return {d.doc_id: short[d.doc_id] + (f" {d.scope}" if counts[short[d.doc_id]] > 1 else "") for d in documents}
 
 
 def example_questions(documents: Sequence[DocumentSummary]) -> list[str]:
@@ -83,7 +94,7 @@ def with_document_labels(frame: pd.DataFrame, documents: Sequence[DocumentSummar
     """Add ``document``: the short label of each row's doc_id (轮台县人力资源和社会保障局 2024 预算)."""
     if frame.empty or "doc_id" not in frame:
         return frame
-    labels = {d.doc_id: document_label(d) for d in documents}
+    labels = document_labels(documents)
     return frame.assign(document=frame["doc_id"].map(labels).fillna(frame["doc_id"]))
 
 

@@ -190,6 +190,22 @@ def _longest_prefix(text: PageText, key: str) -> str:
     return key[:low]
 
 
+def crop_around(png: bytes, boxes: Sequence[Box], resolution: int, margin: tuple[int, int] = (520, 260)) -> bytes:
+    """The part of a page image around ``boxes`` (``margin`` pixels left/right and above/below), for reading
+    the marked spot without zooming; the whole image when there is no box."""
+    if not boxes:
+        return png
+    image = Image.open(io.BytesIO(png))
+    scale = resolution / 72
+    x0 = max(0, int(min(b.x0 for b in boxes) * scale) - margin[0])
+    top = max(0, int(min(b.top for b in boxes) * scale) - margin[1])
+    x1 = min(image.width, int(max(b.x1 for b in boxes) * scale) + margin[0])
+    bottom = min(image.height, int(max(b.bottom for b in boxes) * scale) + margin[1])
+    out = io.BytesIO()
+    image.crop((x0, top, x1, bottom)).save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
 def _baseline(char: dict[str, Any]) -> float:
     """Top-down position of the char's baseline (fonts report different ascents; the baseline is shared)."""
     matrix = char.get("matrix")

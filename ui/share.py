@@ -1,15 +1,16 @@
 """Sharing an answer (分享): a link that asks the question again, and the answer as a Markdown file.
 
 The link holds the state: ``?q=<question>`` and, when the chat is limited to
-some documents, one ``doc=<doc_id>`` each; opening it asks again and shows
-the same answer. The Markdown export carries the answer with its rows, SQL,
+some documents, one ``doc=<label>`` each (the label the document choice shows,
+e.g. 轮台县人力资源和社会保障局 2024 预算); opening it asks again and shows the
+same answer. The Markdown export carries the answer with its rows, SQL,
 citations and number checks, so an editor can verify it without the app.
 """
 from __future__ import annotations
 
 import re
 from typing import Any, Sequence
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pandas as pd
 
@@ -22,10 +23,13 @@ QUESTION_PARAM = "q"
 DOCUMENT_PARAM = "doc"
 
 
-def permalink(base_url: str | None, question: str, doc_ids: Sequence[str] = ()) -> str:
-    """The address that asks ``question`` again (over ``doc_ids`` when given); relative without a base."""
-    query = urlencode([(QUESTION_PARAM, question), *((DOCUMENT_PARAM, d) for d in doc_ids)])
-    return f"{(base_url or '').split('?')[0]}?{query}"
+def permalink(base_url: str | None, question: str, documents: Sequence[str] = ()) -> str:
+    """The address that asks ``question`` again (over the ``documents`` labelled so); relative without a base."""
+    query = urlencode([(QUESTION_PARAM, question), *((DOCUMENT_PARAM, d) for d in documents)])
+    if not base_url:
+        return f"?{query}"
+    scheme, host, path, _, _ = urlsplit(base_url)
+    return urlunsplit((scheme, host, path or "/", query, ""))
 
 
 def scoped_question(question: str, documents: Sequence[Any]) -> str:

@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 
 CACHE_DIR = "source-pages"
 RESOLUTION = 110  # dpi of the page images: an A4 page is about 900 × 1290 px
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"
 MAX_FILE_BYTES = 1 << 30
 
 
@@ -53,14 +53,15 @@ class SourcePart:
 
 @dataclass(frozen=True)
 class SourceView:
-    """What to show: ``image`` (PNG) for a PDF page, else ``lines``; ``found`` when the spot was marked."""
+    """What to show: for a PDF, ``image`` (PNG of the marked spot and around it) and ``page_image`` (the whole
+    marked page); else ``lines``. ``found`` when the spot was marked."""
 
     file: str
     where: str
     found: bool
     image: bytes | None = None
+    page_image: bytes | None = None
     lines: list[ExcerptLine] = field(default_factory=list)
-    note: str = ""
 
 
 def document_parts(con: duckdb.DuckDBPyConnection, doc_id: str, data_dir: Path) -> list[SourcePart]:
@@ -104,23 +105,25 @@ def _pdf_view(part: SourcePart, ref: SourceRef, cache_dir: Path) -> SourceView:
         "|".join([CACHE_VERSION, part.sha256, str(page), ref.kind, ref.needle, ref.row_label,
                   "\t".join(ref.row_values), str(ref.position), ref.row_code, ref.focus]).encode("utf-8")
     ).hexdigest()[:32]
-    image_path, meta_path = cache_dir / f"{key}.png", cache_dir / f"{key}.json"
+    page_path, crop_path, meta_path = (cache_dir / f"{key}{suffix}" for suffix in (".png", "-crop.png", ".json"))
+    if page_path.exists() and crop_path.exists() and meta_path.exists():
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        return SourceView(part.path.name, meta["where"], meta["found"], image=crop_path.read_bytes(),
+                          page_image=page_path.read_bytes())
     where = f"第 {page} 页" + (f"（全文第 {ref.page} 页）" if part.page_offset else "")
-    if image_path.exists() and meta_path.exists():
-        found = json.loads(meta_path.read_text(encoding="utf-8"))["found"]
-        return SourceView(part.path.name, where, found, image=image_path.read_bytes())
     marks, context = _pdf_marks(part.path, page, ref)
     if not marks and ref.kind == "text" and page + 1 <= _page_count(part.path):
         next_marks, next_context = _pdf_marks(part.path, page + 1, ref)  # a passage may start a page early
         if next_marks:
             page, marks, context = page + 1, next_marks, next_context
             where = f"第 {page} 页"
-    base = _page_png(part, page, cache_dir)
-    image = pdf_highlight.draw_marks(base, marks, RESOLUTION, context)
+    page_image = pdf_highlight.draw_marks(_page_png(part, page, cache_dir), marks, RESOLUTION, context)
+    image = pdf_highlight.crop_around(page_image, [*marks, *context], RESOLUTION)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    image_path.write_bytes(image)
-    meta_path.write_text(json.dumps({"found": bool(marks)}), encoding="utf-8")
-    return SourceView(part.path.name, where, bool(marks), image=image)
+    page_path.write_bytes(page_image)
+    crop_path.write_bytes(image)
+    meta_path.write_text(json.dumps({"found": bool(marks), "where": where}, ensure_ascii=False), encoding="utf-8")
+    return SourceView(part.path.name, where, bool(marks), image=image, page_image=page_image)
 
 
 def _pdf_marks(path: Path, page_number: int, ref: SourceRef) -> tuple[list[Box], list[Box]]:

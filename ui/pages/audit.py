@@ -25,7 +25,7 @@ def show(settings: Settings) -> None:
 
     with common.read_connection(settings) as connection:
         documents = browse.loaded_documents(connection)
-        labels = {d.doc_id: browse.document_label(d) for d in documents}
+        labels = browse.document_labels(documents)
         doc_id = st.selectbox("文件", [ALL, *labels], key="doc", bind="query-params",
                               format_func=lambda d: labels.get(d, d))
         frame = read_findings(connection, None if doc_id == ALL else doc_id)

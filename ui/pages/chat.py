@@ -32,9 +32,9 @@ def render() -> None:
     common.shown("loading the narrative index", lambda: common.session_assistant(settings).warm_up())
     documents = {d.doc_id: d for d in (common.attempt("listing documents", common.loaded_documents, settings)[0]
                                        or [])}
+    labels = browse.document_labels(list(documents.values()))
     chosen = st.multiselect("只问这些文件（可选）", list(documents), key="doc", bind="query-params",
-                            format_func=lambda doc_id: browse.document_label(documents[doc_id]),
-                            placeholder="全部已载入的文件")
+                            format_func=labels.get, placeholder="全部已载入的文件")
     for i, message in enumerate(st.session_state.messages):
         with st.chat_message(message["role"]):
             if message["role"] == "user":
@@ -44,7 +44,7 @@ def render() -> None:
     typed = st.chat_input(PLACEHOLDER, key="question", max_chars=MAX_QUESTION_CHARS)
     question = typed or st.session_state.pop("pending_question", None) or linked_question()
     if question and question.strip():
-        ask_and_show(settings, question.strip(), [documents[d] for d in chosen if d in documents])
+        ask_and_show(settings, question.strip(), [documents[d] for d in chosen if d in documents], labels)
 
 
 def queue_question(question: str) -> None:
@@ -64,8 +64,11 @@ def linked_question() -> str | None:
     return question
 
 
-def ask_and_show(settings: Settings, question: str, scope: list[Any]) -> None:
-    """Ask (limited to ``scope`` when documents are chosen), show the answer, and put it in the address."""
+def ask_and_show(settings: Settings, question: str, scope: list[Any], labels: dict[str, str]) -> None:
+    """Ask (limited to ``scope`` when documents are chosen), show the answer, and put it in the address.
+
+    ``labels`` name the documents in the answer's link (as the document choice shows them).
+    """
     messages = st.session_state.messages
     asked = share.scoped_question(question, scope) if scope else question
     user = {"role": "user", "question": question, "asked": asked}
@@ -78,7 +81,7 @@ def ask_and_show(settings: Settings, question: str, scope: list[Any]) -> None:
             seconds = time.perf_counter() - started
             sources = common.attempt("locating sources", locate, settings, answer)[0] if answer else None
         message = {"role": "assistant", "answer": answer, "error": error, "seconds": seconds, "sources": sources,
-                   "question": question, "link_docs": [d.doc_id for d in scope]}
+                   "question": question, "link_docs": [labels[d.doc_id] for d in scope]}
         show_answer(message, len(messages) + 1)
     if answer is not None:
         logger.info("answered in %.2fs by %s: %s", seconds, answer.route, asked)
@@ -159,7 +162,9 @@ def show_sources(refs: list[SourceRef], key: int) -> None:
     found = "" if view.found else " · 未能在页面上定位，请在整页中查找"
     st.caption(f"{escape(view.file)} · {escape(view.where)}{found}")
     if view.image is not None:
-        st.image(view.image, width="stretch")
+        st.image(view.image, width="stretch", output_format="PNG")
+        with st.expander("整页"):
+            st.image(view.page_image, width="stretch", output_format="PNG")
     else:
         st.markdown(excerpt_markdown(view.lines))
 
@@ -172,9 +177,9 @@ def cached_view(data_dir: str, version: tuple[int, int], ref: SourceRef) -> Sour
         return source_view(connection, ref, settings.data_dir)
 
 
-def show_sharing(answer: Answer, question: str, doc_ids: list[str], key: int) -> None:
+def show_sharing(answer: Answer, question: str, documents: list[str], key: int) -> None:
     """The link that asks the question again (with the chosen documents) and the Markdown export."""
-    link = share.permalink(st.context.url, question, doc_ids)
+    link = share.permalink(st.context.url, question, documents)
     with st.expander("分享与导出"):
         st.caption("复制这个链接，打开即重新提问并得到同样的回答：")
         st.code(link, language=None, wrap_lines=True)

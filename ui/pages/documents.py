@@ -20,7 +20,7 @@ def show(settings: Settings) -> None:
         if not documents:
             st.info("还没有载入文件。")
             return
-        labels = {d.doc_id: browse.document_label(d) for d in documents}
+        labels = browse.document_labels(documents)
         doc_id = st.selectbox("文件", list(labels), key="doc", bind="query-params",
                               format_func=lambda d: labels.get(d, d))
         tables_tab, sections_tab = st.tabs(["表格", "章节"])

@@ -24,7 +24,7 @@ def render() -> None:
 def show(settings: Settings) -> None:
     with common.read_connection(settings) as connection:
         documents = browse.loaded_documents(connection)
-        labels = {d.doc_id: browse.document_label(d) for d in documents}
+        labels = browse.document_labels(documents)
         doc_id = st.selectbox("文件", [ALL, *labels], key="doc", bind="query-params",
                               format_func=lambda d: labels.get(d, d))
         largest_first = st.toggle("变动最大的在前", value=True, key="largest", bind="query-params")
