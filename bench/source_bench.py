@@ -8,7 +8,11 @@ printed value (and of passages, for their first sentence) is drawn from the
 PDF documents; for each the page is searched as the app does. Prints the
 share found with one mark, with several (the same value twice in one row,
 or a row that could not be told apart), and not found, with the misses, and
-the time per lookup.
+the time per lookup. A single mark is also compared with pdfplumber's ruled
+grid (its row holds the row label or code, and as many equal values stand
+left of it as the cell's position says); a transposed table (labels printed
+as column headers) or a label printed otherwise than stored (支出总计 stored as
+合计) is reported as "not confirmed" although marked right: look at those.
 """
 from __future__ import annotations
 

@@ -111,13 +111,15 @@ def cell_boxes(page: Page, raw: str, row_values: Sequence[str] = (), row_label: 
     others = [v for v in row_values if compact(v) and compact(v) != compact(raw)]
     scored = [(_row_score(chars, text, others, label_rows, row_code), _box(chars)) for chars in found]
     best = max(score for score, _ in scored)
-    boxes = sorted((box for score, box in scored if score == best), key=lambda b: (round(b.top), b.x0))
-    bands = _bands(boxes)
-    if len(bands) == 1 and 0 <= position < len(bands[0]):
-        same = [v for v in row_values if compact(v) == compact(raw)]
-        if len(same) == len(bands[0]):
-            return [bands[0][position]]
-    return boxes
+    winners = sorted((box for score, box in scored if score == best), key=lambda b: (round(b.top), b.x0))
+    equal = sum(1 for v in row_values if compact(v) == compact(raw))
+    if equal > 1 and all(_same_row(box, winners[0]) for box in winners):
+        # Equal values of one row, told apart by their order; a cell may set its text higher than its
+        # neighbours (top- or bottom-aligned), so the row is every printing level with the winner.
+        row = sorted((box for _, box in scored if _same_row(box, winners[0])), key=lambda b: b.x0)
+        if len(row) == equal and 0 <= position < equal:
+            return [row[position]]
+    return winners
 
 
 def sentence_boxes(page: Page, sentence: str) -> list[Box]:
@@ -266,20 +268,10 @@ def _line_words(text: PageText, baseline: float) -> list[str]:
     return words
 
 
-def _overlaps(box: Box, top: float, bottom: float) -> bool:
-    middle = (top + bottom) / 2
-    return box.top - 1 <= middle <= box.bottom + 1
-
-
-def _bands(boxes: Sequence[Box]) -> list[list[Box]]:
-    """Boxes grouped by text line, each line left to right."""
-    bands: list[list[Box]] = []
-    for box in boxes:
-        if bands and _overlaps(bands[-1][0], box.top, box.bottom):
-            bands[-1].append(box)
-        else:
-            bands.append([box])
-    return [sorted(band, key=lambda b: b.x0) for band in bands]
+def _same_row(box: Box, other: Box) -> bool:
+    """Printed on one table row: middles closer than a line's height (rows are further apart)."""
+    height = max(box.bottom - box.top, other.bottom - other.top)
+    return abs((box.top + box.bottom) / 2 - (other.top + other.bottom) / 2) <= 0.9 * height
 
 
 def _inside(box: Box, outer: Box) -> bool:

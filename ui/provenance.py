@@ -96,18 +96,24 @@ def citation_source(citation: Citation, question: str, answer: str, number: int)
 
 
 def cell_ref(con: duckdb.DuckDBPyConnection, cell: dict[str, Any], label: str) -> SourceRef:
-    """A reference to one stored cell, with the printed values of its text line for telling equal values apart."""
-    row = con.execute(
-        "SELECT raw FROM cells WHERE doc_id = ? AND line = ? AND raw IS NOT NULL AND raw <> '' ORDER BY rowid",
-        [cell["doc_id"], cell["line"]],
+    """A reference to one stored cell, with the printed values of its text line for telling equal values apart.
+
+    A printed cell may be stored more than once (under two measures, e.g. 合计 and 人员经费): the line's
+    values are its printed cells, one per table row and column, in the order they were stored.
+    """
+    printed = con.execute(
+        """
+        SELECT any_value(raw), min(rowid) AS first, bool_or(rowid = ?) AS ours
+        FROM cells WHERE doc_id = ? AND line = ? AND raw IS NOT NULL AND raw <> ''
+        GROUP BY table_id, row_index, panel, column_path ORDER BY first
+        """,
+        [cell["rowid"], cell["doc_id"], cell["line"]],
     ).fetchall()
-    values = tuple(r[0] for r in row)
-    before = con.execute(
-        "SELECT count(*) FROM cells WHERE doc_id = ? AND line = ? AND raw = ? AND rowid < ?",
-        [cell["doc_id"], cell["line"], cell["raw"], cell["rowid"]],
-    ).fetchone()[0]
+    values = tuple(raw for raw, _, _ in printed)
+    ours = next((i for i, (_, _, mine) in enumerate(printed) if mine), 0)
+    position = sum(1 for raw in values[:ours] if raw == cell["raw"])
     return SourceRef(label, cell["doc_id"], "cell", cell["line"], cell["line"], cell["page"], cell["raw"],
-                     row_label=cell["row_label"] or "", row_values=values, position=int(before),
+                     row_label=cell["row_label"] or "", row_values=values, position=position,
                      row_code=cell.get("subject_code") or "")
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -119,10 +121,9 @@ def _pdf_view(part: SourcePart, ref: SourceRef, cache_dir: Path) -> SourceView:
             where = f"第 {page} 页"
     page_image = pdf_highlight.draw_marks(_page_png(part, page, cache_dir), marks, RESOLUTION, context)
     image = pdf_highlight.crop_around(page_image, [*marks, *context], RESOLUTION)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    page_path.write_bytes(page_image)
-    crop_path.write_bytes(image)
-    meta_path.write_text(json.dumps({"found": bool(marks), "where": where}, ensure_ascii=False), encoding="utf-8")
+    _write(page_path, page_image)
+    _write(crop_path, image)
+    _write(meta_path, json.dumps({"found": bool(marks), "where": where}, ensure_ascii=False).encode("utf-8"))
     return SourceView(part.path.name, where, bool(marks), image=image, page_image=page_image)
 
 
@@ -146,9 +147,16 @@ def _page_png(part: SourcePart, page: int, cache_dir: Path) -> bytes:
     if path.exists():
         return path.read_bytes()
     png = pdf_highlight.render_page(part.path, page, RESOLUTION)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(png)
+    _write(path, png)
     return png
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write whole or not at all (another session may read the cache at the same time)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as handle:
+        handle.write(data)
+    os.replace(handle.name, path)
 
 
 def _text_view(part: SourcePart, ref: SourceRef) -> SourceView:
