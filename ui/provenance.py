@@ -2,9 +2,9 @@
 
 The answer contract names its sources in words: a check's ``source`` ("表10
 … 第 420 行", or the audit's "文中 209.44 万元 = 表5 …“行政运行”合计 …"),
-a citation's document, lines and page, a row's ``doc_id`` and ``line``.
-``answer_sources`` turns them into ``SourceRef``s by looking the value up in
-the ``cells`` of the answer's documents (same line and value, else same
+a citation's document, lines and page. ``answer_sources`` turns them into
+``SourceRef``s by looking the value up in the ``cells`` of the answer's
+documents (its rows' and citations' doc_ids: same line and value, else same
 table, row label and value); a number found only in a quoted passage points
 at the passage's sentence that holds it.
 """
@@ -53,7 +53,8 @@ class SourceRef:
     focus: str = ""
 
 
-def answer_sources(con: duckdb.DuckDBPyConnection, answer: Answer) -> tuple[list[SourceRef | None], list[SourceRef]]:
+def answer_sources(con: duckdb.DuckDBPyConnection,
+                   answer: Answer) -> tuple[list[SourceRef | None], list[SourceRef | None]]:
     """The source of each check (None when it has none, e.g. a formula) and of each citation, in order."""
     doc_ids = _answer_documents(con, answer)
     checks = [check_source(con, check, doc_ids, answer.citations) for check in answer.checks]
@@ -115,16 +116,6 @@ def cell_ref(con: duckdb.DuckDBPyConnection, cell: dict[str, Any], label: str) -
     return SourceRef(label, cell["doc_id"], "cell", cell["line"], cell["line"], cell["page"], cell["raw"],
                      row_label=cell["row_label"] or "", row_values=values, position=position,
                      row_code=cell.get("subject_code") or "")
-
-
-def row_source(con: duckdb.DuckDBPyConnection, row: dict[str, Any], label: str) -> SourceRef | None:
-    """The cell behind an answer row holding ``doc_id``, ``line`` and an amount (amount/value/total)."""
-    doc_id, line = row.get("doc_id"), browse.row_line(row)
-    amount = next((row[k] for k in ("amount", "value", "total") if isinstance(row.get(k), (int, float))), None)
-    if not isinstance(doc_id, str) or line is None or amount is None:
-        return None
-    cell = _cell(con, [doc_id], float(amount), "c.line = ?", [line])
-    return cell_ref(con, cell, label) if cell is not None else None
 
 
 def _answer_documents(con: duckdb.DuckDBPyConnection, answer: Answer) -> list[str]:
