@@ -18,6 +18,7 @@ import pandas as pd
 ChartKind = Literal["ranking", "comparison", "budget_vs_final"]
 
 MAX_BARS = 40
+LEGEND = alt.Legend(orient="bottom", direction="vertical", labelLimit=360)  # one long document name a line
 LABEL_COLUMNS = (
     "subject_name", "item", "project_name", "source", "row_label", "name", "title", "label",
     "科目名称", "项目名称", "项目", "名称",
@@ -84,7 +85,7 @@ def build_chart(plan: ChartPlan) -> alt.Chart:
         "tooltip": [alt.Tooltip(c) for c in data.columns],
     }
     if grouped:
-        encodings["color"] = alt.Color(f"{series}:N", title=None, legend=alt.Legend(orient="bottom"))
+        encodings["color"] = alt.Color(f"{series}:N", title=None, legend=LEGEND)
         encodings["yOffset"] = alt.YOffset(f"{series}:N")
     bars = len(data)
     return (
@@ -193,7 +194,7 @@ def comparison_chart(frame: pd.DataFrame, title: str) -> alt.Chart | None:
             x=alt.X("万元:Q", title="万元"),
             y=alt.Y("项目:N", sort=order, title=None, axis=alt.Axis(labelLimit=200)),
             yOffset=alt.YOffset("文件:N"),
-            color=alt.Color("文件:N", title=None, legend=alt.Legend(orient="bottom", labelLimit=400)),
+            color=alt.Color("文件:N", title=None, legend=LEGEND),
             tooltip=["项目", "文件", alt.Tooltip("万元:Q", format=",.2f")],
         )
         .properties(height=max(120, 18 * len(data)))
