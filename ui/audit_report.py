@@ -17,6 +17,7 @@ import pandas as pd
 
 from index.audit.findings import COLUMNS, Finding
 from index.audit.linking import format_amount
+from ui.frames import neutralised
 
 SUMMARY_LABELS = {"doc_id": "文件", "subject_amounts": "叙述数额", "linked": "已对应", "coverage_pct": "对应率%",
                   "bases": "比较基数", "problems": "问题", "high": "高", "medium": "中", "low": "低",
@@ -88,9 +89,10 @@ def rounding_differences(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def render_findings(frame: pd.DataFrame, fmt: str = "text") -> str:
-    """text: a summary and the ranked problems; csv: every finding; markdown: summary, problems, 尾差 tables."""
+    """text: a summary and the ranked problems; csv: every finding (formula-like text neutralised); markdown:
+    summary, problems and 尾差 tables."""
     if fmt == "csv":
-        return frame.to_csv(index=False)
+        return neutralised(frame).to_csv(index=False)
     summary = summarize(frame)
     problems = ranked_problems(frame)
     rounded = rounding_differences(frame)
