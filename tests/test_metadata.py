@@ -125,6 +125,12 @@ def test_a_text_about_disclosures_is_not_one():
         ensure_disclosure(notes, [])
 
 
+def test_the_first_part_of_a_disclosure_in_parts_is_one():
+    part = source_of("甲县教育局", "2025年部门预算公开", "目录", "第一部分 部门概况",
+                     "一、收支总体情况表", "二、一般公共预算基本支出情况表", "主要职能：负责全县教育工作。")
+    ensure_disclosure(part, [])
+
+
 def test_a_poem_is_not_a_budget_disclosure():
     poem = source_of("静夜思", "床前明月光，疑是地上霜。", "举头望明月，低头思故乡。", name="poem.txt")
     with pytest.raises(UnsupportedDocumentError) as caught:

@@ -227,7 +227,8 @@ def ensure_disclosure(source: SourceText, tables: Sequence[Table]) -> None:
 
 
 def _is_disclosure(texts: list[str], tables: Sequence[Table]) -> bool:
-    """Budget content: a recognised table, or a title phrase on the cover (2025年部门预算) and amounts in 万元/元.
+    """Budget content: a recognised table, or a title phrase on the cover (2025年部门预算) with amounts in
+    万元/元 or a table of contents (the first part of a disclosure published in parts).
 
     A text that only talks about disclosures (a README, a news item) names years and 预算 but prints no
     disclosure's cover and no table of one.
@@ -237,7 +238,9 @@ def _is_disclosure(texts: list[str], tables: Sequence[Table]) -> bool:
     cover = _cover(texts)
     titled = bool(_TITLE_PHRASE.search(_squeeze("".join(cover))))  # a title may wrap over the cover's lines
     joined = "".join(texts[:4000])
-    return titled and bool(re.search(r"\d\s*(?:万元|元)", joined)) and sum(w in joined for w in BUDGET_WORDS) >= 2
+    contents = any(_TOC.match(text) for text in texts[:200])
+    amounts = bool(re.search(r"\d\s*(?:万元|元)", joined))
+    return titled and (amounts or contents) and sum(w in joined for w in BUDGET_WORDS) >= 2
 
 
 def _cover(texts: list[str]) -> list[str]:
