@@ -32,7 +32,9 @@ CACHED_DOCUMENTS = 64
 _TOTAL = re.compile(TOTAL_ROW)
 _GRAND = re.compile(r"总计$")
 _SUB_ITEM = re.compile(r"^\s*(?:其中|含)[:：]?")
-_OTHER_YEAR = re.compile(r"上年|上一年|去年|(?<!\d)(?:19|20)\d{2}")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_PREVIOUS = re.compile(r"上年|上一年|去年")
+_CHANGE_COLUMN = re.compile(r"增减|变动|变化|增长|比上年|较上年|同比")
 # Tables a printed name is read from when the question names no fund, by the kind of name.
 TERM_TABLES = {
     "functional": ("expenditure", "general_expenditure", "fiscal_expenditure", "gov_fund", "state_capital"),
@@ -111,8 +113,11 @@ class Resolver:
         if doc_id in self._cells:
             self._cells.move_to_end(doc_id)
             return self._cells[doc_id]
+        year = self.connection.execute("SELECT year FROM documents WHERE doc_id = ?", [doc_id]).fetchone()
         rows = self.connection.execute(CELLS_SQL, [doc_id]).fetchall()
         cells = [Candidate(doc_id, *row) for row in rows]
+        if year:  # this year's column first where a row prints several years (2025年 / 2026年 / 增减)
+            cells.sort(key=lambda c: (c.table_id, c.row_index, _year_rank(c.column_path, year[0])))
         self._cells[doc_id] = cells
         if len(self._cells) > CACHED_DOCUMENTS:
             self._cells.popitem(last=False)
@@ -129,7 +134,8 @@ class Resolver:
             found = self._locate(cells, locator, _measures(locator.measures, final, measure))
             if not found:
                 continue
-            if concept.excludes and locator.row is None and _table_has(cells, found[0].table_id, concept.excludes):
+            if (concept.excludes and locator.row is None and locator.column is None
+                    and _table_has(cells, found[0].table_id, concept.excludes)):
                 parts = self._parts(concept, doc_id, final, fund, measure)
                 if parts:
                     return Resolution(doc_id, found[:1], parts=parts)
@@ -164,9 +170,13 @@ class Resolver:
             rows.setdefault((cell.table_id, cell.row_index), []).append(cell)
         if pattern is None:
             rows = _total_rows(rows)
+        column = re.compile(locator.column) if locator.column else None
         found = []
         for row in rows.values():
-            cell = _pick(row, measures)
+            if column is not None:
+                cell = next((c for c in row if column.search(name_key(c.column_path))), None)
+            else:
+                cell = _pick(row, measures)
             if cell is not None:
                 found.append(cell)
         return found
@@ -200,10 +210,14 @@ class Resolver:
 
 
 def _for_fund(locators: Sequence[Locator], fund: str | None) -> list[Locator]:
-    """The locators of the asked fund; with no fund, all of them, all-funds tables first."""
+    """The locators of the asked fund; with no fund, all of them, all-funds tables first.
+
+    A figure only one fund's table prints (三公经费: titled 财政拨款 in one template, 一般公共预算 in
+    another) is read from that table whatever fund the question names; the answer cites the table.
+    """
     if fund:
         own = [loc for loc in locators if loc.fund == fund or (loc.measures[0] == fund)]
-        return own
+        return own or (list(locators) if len({loc.fund for loc in locators}) == 1 else [])
     return sorted(locators, key=lambda loc: 0 if loc.fund is None else 1) if _mixed(locators) else list(locators)
 
 
@@ -225,13 +239,23 @@ def _measures(measures: tuple[str, ...], final: bool, asked: str | None) -> tupl
 
 
 def _pick(row: list[Candidate], measures: tuple[str, ...]) -> Candidate | None:
-    """The row's cell of the first measure present; among several (two year columns), this year's."""
+    """The row's cell of the first measure present (cells come this year's column first)."""
     for measure in measures:
-        cells = [c for c in row if c.measure == measure]
-        if cells:
-            current = [c for c in cells if not _OTHER_YEAR.search(c.column_path or "")]
-            return (current or cells)[0]
+        for cell in row:
+            if cell.measure == measure:
+                return cell
     return None
+
+
+def _year_rank(column_path: str | None, year: int) -> int:
+    """0: the column names the document's year; 1: names no year; 2: another year, 上年 or a change."""
+    path = column_path or ""
+    if _CHANGE_COLUMN.search(path):
+        return 2
+    years = [int(y) for y in _YEAR.findall(path)]
+    if year in years and not _PREVIOUS.search(path):
+        return 0
+    return 2 if years or _PREVIOUS.search(path) else 1
 
 
 def _total_rows(rows: dict[tuple[int, int], list[Candidate]]) -> dict[tuple[int, int], list[Candidate]]:
@@ -247,7 +271,8 @@ def _total_rows(rows: dict[tuple[int, int], list[Candidate]]) -> dict[tuple[int,
 
 
 def _table_has(cells: list[Candidate], table_id: int, pattern: str) -> bool:
-    return any(c.table_id == table_id and re.search(pattern, name_key(c.row_label)) for c in cells)
+    return any(c.table_id == table_id and (re.search(pattern, name_key(c.row_label))
+                                          or re.search(pattern, name_key(c.column_path))) for c in cells)
 
 
 def _decide(doc_id: str, found: list[Candidate], how: str) -> Resolution:

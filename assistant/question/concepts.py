@@ -44,7 +44,8 @@ class Locator:
     """A place a figure is printed: the table kinds, the row, the column measures and the panel.
 
     ``row`` is a pattern on the row label's ``name_key``; None means the table's total row.
-    ``measures`` are tried in order (a 决算 document reads 决算数 before 合计).
+    ``measures`` are tried in order (a 决算 document reads 决算数 before 合计); ``column``, a pattern
+    on the column path's ``name_key``, picks the cell instead (三公 printed as columns).
     """
 
     kinds: tuple[str, ...]
@@ -52,6 +53,7 @@ class Locator:
     measures: tuple[str, ...] = ("total",)
     panel: str | None = None
     functional: bool = False  # the row must be a functional subject (功能分类) row
+    column: str | None = None
 
     @property
     def fund(self) -> str | None:
@@ -145,25 +147,31 @@ CONCEPTS: tuple[Concept, ...] = (
         _total("fiscal_basic", ("public",)),
     )),
     Concept("three_public", "三公经费", ("三公经费", "三公", "三公经费支出"), (
-        Locator(_THREE, r"三公经费(?:合计|小计)?$|^三公(?:合计)?$"),
+        Locator(_THREE, r"三公经费(?:合计|小计|总额|总计|预算总额|财政拨款预算总额)?$|^三公(?:合计)?$"),
+        Locator(_THREE, None, column=r"三公[^/]*/(?:小计|合计)$|三公经费(?:合计|小计)$"),
         Locator(_THREE, None),
     ), parts=("abroad", "vehicles", "reception"), excludes=r"会议费|培训费"),
     Concept("abroad", "因公出国(境)费", ("因公出国(境)费", "因公出国费", "出国费", "因公出国境费", "出国(境)费", "因公出国"), (
         Locator(_THREE, r"出国"),
+        Locator(_THREE, None, column=r"出国[^/]*$"),
     )),
     Concept("vehicles", "公务用车购置及运行费", (
         "公务用车购置及运行费", "公务用车购置及运行维护费", "公务用车费", "公车费用", "公务用车购置和运行费", "公车"), (
         Locator(_THREE, r"购置及运行|购置和运行|^公务用车(?:费)?(?:小计)?$"),
+        Locator(_THREE, None, column=r"(?:购置及运行|购置和运行)[^/]*(?:/(?:小计|合计))?$"),
     ), parts=("vehicle_purchase", "vehicle_operation")),
     Concept("vehicle_purchase", "公务用车购置费", ("公务用车购置费", "公车购置费", "购车费", "车辆购置费"), (
         Locator(_THREE, r"购置费$|^(?:公务用车)?购置$"),
+        Locator(_THREE, None, column=r"购置(?:经)?费$"),
     )),
     Concept("vehicle_operation", "公务用车运行维护费", (
         "公务用车运行维护费", "公务用车运行费", "公车运行费", "公车运行维护费", "公务用车运维费"), (
         Locator(_THREE, r"运行(?:维护|维修)?费$|^(?:公务用车)?运行(?:维护)?$"),
+        Locator(_THREE, None, column=r"运行(?:维护|维修)?(?:费)?$"),
     )),
     Concept("reception", "公务接待费", ("公务接待费", "接待费", "公务接待"), (
         Locator(_THREE, r"接待"),
+        Locator(_THREE, None, column=r"接待[^/]*$"),
     )),
     Concept("meeting", "会议费", ("会议费",), (
         Locator(_THREE, r"^会议费$"), _row("general_basic", r"^会议费$"), _row("basic", r"^会议费$"),

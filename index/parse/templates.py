@@ -124,12 +124,18 @@ EMPTY_NOTE = re.compile(r"空表|无数据|(没有|无).{0,20}(收入|支出|安
 SKIP_COLUMN = re.compile(r"^(行次|栏次|序号|编号|排序)$")
 CODE_COLUMN = re.compile(r"编码|代码|^[类款项]$")
 PROJECT_COLUMN = re.compile(r"项目名称")
-LABEL_COLUMN = re.compile(r"名称|^项目$|^科目$|功能分类$|内容$|^收入$|^支出$|^采购|^经济科目$")
+LABEL_COLUMN = re.compile(r"名称|^项目$|科目$|功能分类$|内容$|^收入$|^支出$|^采购|^经济科目$")
 
 # Rows that total a table or a panel.
 TOTAL_LABEL = re.compile(r"^(合计|总计|收入总计|支出总计|本年收入合计|本年支出合计|人员经费合计|公用经费合计)$")
 
-TOTAL_WORDS = re.compile(r"^(合计|总计|小计|预算数|决算数|金额|本年收入合计|本年支出合计|项目支出合计|机关运行经费支出)$")
+TOTAL_WORDS = re.compile(
+    r"^(?:(?:19|20)\d{2}年度?|本年|当年)?"
+    r"(合计|总计|小计|预算|决算|预算数|决算数|金额|预算金额|项目金额|收入总计|支出总计|收入合计|支出合计|本年收入合计"
+    r"|本年支出合计|项目支出合计|机关运行经费支出)(?:\((?:单位:)?万?元\))?$"
+)
+# A heading over a subset of the row's amount (采购 in 2026年政府采购项目/小计): its 小计 is not the row's total.
+SUBSET_HEADING = re.compile(r"采购|购买服务|其中")
 
 # Leaf of a column path → measure; first match wins (after the total words).
 MEASURE_RULES: list[tuple[re.Pattern[str], Measure]] = [
@@ -140,8 +146,8 @@ MEASURE_RULES: list[tuple[re.Pattern[str], Measure]] = [
         (r"非财政拨款", Measure.OTHER),
         (r"财政拨款结转|年初.*结转和结余|上年结转", Measure.CARRYOVER),
         (r"年末.*结转和结余|结余分配", Measure.OTHER),
-        (r"人员经费", Measure.PERSONNEL),
-        (r"公用经费", Measure.PUBLIC),
+        (r"人员经费|^人员类|^人员支出$", Measure.PERSONNEL),
+        (r"公用经费|^公用类|^日常公用", Measure.PUBLIC),
         (r"基本支出", Measure.BASIC),
         (r"项目支出", Measure.PROJECT),
         (r"年初预算", Measure.INITIAL_BUDGET),
@@ -185,13 +191,24 @@ def column_unit(path: list[str]) -> str | None:
     return None
 
 
+# A heading that is one part of the total (基本支出 beside 项目支出): its 小计 column is that part.
+PART_HEADINGS = {"基本支出": Measure.BASIC, "项目支出": Measure.PROJECT, "人员经费": Measure.PERSONNEL,
+                 "公用经费": Measure.PUBLIC}
+_HEADING_NUMBER = re.compile(r"^[一二三四五六七八九十\d]+[、.．]")
+
+
 def column_measure(path: list[str]) -> Measure:
     """The canonical measure of a value column, from its header path (outermost first)."""
     leaf = path[-1] if path else ""
     parents = "/".join(path[:-1])
     if "非财政拨款" in parents:
         return Measure.UNIT_FUNDS if TOTAL_WORDS.match(leaf) else Measure.OTHER
+    part = _HEADING_NUMBER.sub("", path[-2]) if len(path) > 1 else ""
+    if part in PART_HEADINGS and leaf in ("小计", "合计"):
+        return PART_HEADINGS[part]
     if not leaf or TOTAL_WORDS.match(leaf):
+        if SUBSET_HEADING.search(part):
+            return Measure.OTHER
         return Measure.FISCAL if "财政拨款" in parents else Measure.TOTAL
     for pattern, measure in MEASURE_RULES:
         if pattern.search(leaf):

@@ -190,7 +190,8 @@ def _pages(
 
 
 def _visible(page: Page) -> Page:
-    """Drop objects outside the page box (some exports draw tables past the page edge)."""
+    """Drop objects outside the page box (some exports draw tables past the page edge), and characters
+    printed twice or more at one place (fake bold: "合合合计计计")."""
     x0, top, x1, bottom = page.bbox
 
     def keep(obj: dict[str, Any]) -> bool:
@@ -198,7 +199,7 @@ def _visible(page: Page) -> Page:
             return _inside(obj, page.bbox)
         return obj["x0"] < x1 and obj["x1"] > x0 and obj["top"] < bottom and obj["bottom"] > top
 
-    return page.filter(keep)
+    return page.filter(keep).dedupe_chars()
 
 
 def _tables(page: Page) -> list[tuple[PdfTable, list[GridRow]]]:
