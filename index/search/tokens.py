@@ -1,0 +1,105 @@
+"""BM25 over jieba tokens (词元检索): the tokenizer, the bm25s index of a version, and its retriever.
+
+Token ids are kept per row in each version, so a refresh tokenizes only new
+passages; the bm25s score matrix is then rebuilt from the ids (IDF depends on
+every row). The vocabulary only grows: a token keeps its id across versions.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import bm25s
+import numpy as np
+from llama_index.core.retrievers import BaseRetriever
+from llama_index.core.schema import NodeWithScore, QueryBundle
+
+from index.model import Passage
+from index.search.version import RowTable, top_rows
+
+logger = logging.getLogger(__name__)
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its own logger to DEBUG on import
+
+DOMAIN_WORDS = [
+    "一般公共预算", "政府性基金预算", "国有资本经营预算", "三公经费", "机关运行经费", "财政拨款",
+    "基本支出", "项目支出", "人员经费", "公用经费", "结转结余", "政府采购", "社会保险补贴",
+    "公益性岗位", "就业补助", "职业年金", "养老保险", "住房公积金", "绩效目标", "名词解释",
+    "年初预算", "决算数", "预算数", "三支一扶", "国有资产", "公务用车", "公务接待",
+]
+STOPWORDS = set("的 了 是 在 和 与 及 为 有 等 吗 呢 么 啊 哪 请 问 多少 什么 哪些 如何 怎么 怎样 为什么 是否 情况 一下".split())
+_TOKEN = re.compile(r"[\u4e00-\u9fff0-9a-zA-Z]")
+
+
+class Tokenizer:
+    """jieba (search mode) with budget terms added, on a private dictionary instance."""
+
+    def __init__(self) -> None:
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)  # jieba logs its dictionary loading to stderr at DEBUG
+        self._jieba = jieba.Tokenizer()
+        self._jieba.initialize()
+        for word in DOMAIN_WORDS:
+            self._jieba.add_word(word)
+
+    def __call__(self, text: str) -> list[str]:
+        tokens = (t.strip().lower() for t in self._jieba.cut_for_search(text.replace("“", "").replace("”", "")))
+        return [t for t in tokens if t and _TOKEN.search(t) and t not in STOPWORDS]
+
+
+def bm25_text(passage: Passage) -> str:
+    """What BM25 sees: the passage, its section heading and its department (dense sees the passage only)."""
+    department = passage.doc_id.split("-", 3)[-1]
+    heading = passage.section_path[-1] if passage.section_path else ""
+    return f"{department}\n{heading}\n{passage.text}"
+
+
+def token_ids(tokens: list[str], vocab: dict[str, int]) -> list[int]:
+    """Ids of ``tokens``, new tokens added to ``vocab`` with the next free id."""
+    return [vocab.setdefault(token, len(vocab)) for token in tokens]
+
+
+def build_bm25(rows: list[list[int]], vocab: dict[str, int]) -> bm25s.BM25 | None:
+    """The bm25s index of rows of token ids (None for no rows)."""
+    if not rows:
+        return None
+    vocab.setdefault("", len(vocab))  # bm25s's empty token, kept at a fixed id
+    bm25 = bm25s.BM25()
+    bm25.index((rows, vocab), show_progress=False)
+    return bm25
+
+
+def load_bm25(path: Path | None) -> bm25s.BM25 | None:
+    """A version's bm25s index, memory-mapped (checked by ``open_version``); None for no rows."""
+    return bm25s.BM25.load(str(path), mmap=True) if path is not None else None
+
+
+class JiebaBM25Retriever(BaseRetriever):
+    """BM25 over a version's rows; llama-index's own BM25 retriever cannot tokenize Chinese."""
+
+    def __init__(self, rows: RowTable, bm25: bm25s.BM25 | None, tokenizer: Tokenizer, top_k: int = 20,
+                 doc_ids: list[str] | None = None) -> None:
+        super().__init__()
+        self._rows = rows
+        self._bm25 = bm25
+        self._tokenize = tokenizer
+        self.top_k = top_k
+        self.doc_ids = doc_ids
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        from index.search.vector_store import passage_node
+
+        if self._bm25 is None:
+            return []
+        ids = self._bm25.get_tokens_ids(self._tokenize(query_bundle.query_str))
+        if not ids:
+            return []
+        scores = self._bm25.get_scores(ids)
+        mask = self._rows.mask(self.doc_ids)
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        top = top_rows(scores, self.top_k)
+        return [NodeWithScore(node=passage_node(self._rows.passage(i)), score=float(scores[i]))
+                for i in top if scores[i] > 0]
+
