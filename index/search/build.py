@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,6 +144,7 @@ def build_version(wanted: WantedRows, layout: IndexLayout, model_name: str,
     started = time.perf_counter()
     layout.mark_pending()
     current = current_version(layout)
+    damaged = layout.current() if current is None else None
     old_rows = {key: i for i, key in enumerate(current.rows.row_keys.tolist())} if current else {}
     old = [old_rows.get(key) for key in wanted.row_keys]
     new = [i for i, row in enumerate(old) if row is None]
@@ -181,6 +183,8 @@ def build_version(wanted: WantedRows, layout: IndexLayout, model_name: str,
     stage("switched")
     cache.clear()
     layout.clear_pending()
+    if damaged is not None:
+        shutil.rmtree(damaged, ignore_errors=True)
     layout.cleanup()
     logger.info("narrative index %s: %d passages (%d new, %d embedded, %d vectors reused) in %.1fs",
                 version.name, len(wanted.passages), len(new), embedded, reused, time.perf_counter() - started)
@@ -235,10 +239,10 @@ def _previous(layout: IndexLayout, current: IndexVersion | None, model_name: str
 def _tokens(wanted: WantedRows, old: list[int | None], current: IndexVersion | None
             ) -> tuple[list[list[int]], dict[str, int]]:
     """BM25 token ids per row: copied for unchanged rows, new rows tokenized (jieba)."""
-    from index.search.tokens import Tokenizer, bm25_text, token_ids
+    from index.search.tokens import bm25_text, shared_tokenizer, token_ids
 
     vocab = current.vocab() if current is not None else {}
-    tokenizer = Tokenizer() if any(o is None for o in old) else None
+    tokenizer = shared_tokenizer() if any(o is None for o in old) else None
     return [current.token_ids(o) if o is not None else token_ids(tokenizer(bm25_text(p)), vocab)
             for p, o in zip(wanted.passages, old)], vocab
 

@@ -31,7 +31,7 @@ from index.search.build import (
 )
 from index.search.embeddings import build_embed_model
 from index.search.layout import IndexLayout
-from index.search.tokens import JiebaBM25Retriever, Tokenizer, load_bm25
+from index.search.tokens import JiebaBM25Retriever, load_bm25, shared_tokenizer
 from index.search.vector_store import ArrayVectorStore, node_passage, passage_node
 from index.search.version import IndexVersion
 
@@ -128,7 +128,7 @@ class NarrativeRetriever:
             model = _Later("embed-model", lambda: embed_model)
         else:
             model = _Later("embed-model", lambda: _warm(build_embed_model(version.embed_model)))
-        lexical = _Later("bm25", lambda: (Tokenizer(), load_bm25(version.bm25_path)))
+        lexical = _Later("bm25", lambda: (shared_tokenizer(), load_bm25(version.bm25_path)))
         logger.info("narrative index %s opened: %d passages in %.2fs", version.path.name, len(version.rows),
                     time.perf_counter() - started)
         return cls(version, model, lexical)

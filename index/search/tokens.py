@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from pathlib import Path
 
 import bm25s
@@ -46,6 +47,19 @@ class Tokenizer:
     def __call__(self, text: str) -> list[str]:
         tokens = (t.strip().lower() for t in self._jieba.cut_for_search(text.replace("“", "").replace("”", "")))
         return [t for t in tokens if t and _TOKEN.search(t) and t not in STOPWORDS]
+
+
+_shared: Tokenizer | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_tokenizer() -> Tokenizer:
+    """One tokenizer per process (loading jieba's dictionary takes about a second); it is read-only once made."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = Tokenizer()
+        return _shared
 
 
 def bm25_text(passage: Passage) -> str:
