@@ -188,12 +188,16 @@ class NarrativeRetriever:
 def _checked(settings: Settings, embed_model: BaseEmbedding | None) -> IndexVersion:
     """The current version, verified against the passages table (its fingerprint) and repaired when off.
 
-    Without a database there is nothing to check against (an index built from
-    passages directly). When another process is writing a new version, or the
-    database is busy, a stale but complete version is used as it is.
+    An index never built raises ``IndexMissingError`` (ingestion builds it); a
+    stale or damaged one, or what a killed refresh left, is rebuilt here. Without
+    a database there is nothing to check against (an index built from passages
+    directly). When another process is writing a new version, or the database
+    is busy, a stale but complete version is used as it is.
     """
     layout = IndexLayout(settings.index_path)
     version = current_version(layout)
+    if version is None and not layout.holds_files():
+        raise IndexMissingError(settings.index_path)
     try:
         digest = database_digest(settings.db_path) if settings.db_path.exists() else None
     except DatabaseUnavailableError as exc:
