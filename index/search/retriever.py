@@ -32,7 +32,7 @@ from index.search.build import (
 from index.search.embeddings import build_embed_model
 from index.search.layout import IndexLayout
 from index.search.tokens import JiebaBM25Retriever, load_bm25, shared_tokenizer
-from index.search.vector_store import ArrayVectorStore, node_passage, passage_node
+from index.search.vector_store import ArrayVectorStore, NoInsert, node_passage, passage_node
 from index.search.version import IndexVersion
 
 logger = logging.getLogger(__name__)
@@ -123,12 +123,13 @@ class NarrativeRetriever:
     def load(cls, settings: Settings, embed_model: BaseEmbedding | None = None) -> "NarrativeRetriever":
         """Open the current version, rebuilding it first when it is stale or damaged (see ``_checked``)."""
         started = time.perf_counter()
+        tokenizer = _Later("tokenizer", shared_tokenizer)  # jieba's dictionary: the longest part of opening
         version = _checked(settings, embed_model)
         if embed_model is not None:
             model = _Later("embed-model", lambda: embed_model)
         else:
             model = _Later("embed-model", lambda: _warm(build_embed_model(version.embed_model)))
-        lexical = _Later("bm25", lambda: (shared_tokenizer(), load_bm25(version.bm25_path)))
+        lexical = _Later("bm25", lambda: (tokenizer.get(), load_bm25(version.bm25_path)))
         logger.info("narrative index %s opened: %d passages in %.2fs", version.path.name, len(version.rows),
                     time.perf_counter() - started)
         return cls(version, model, lexical)
@@ -177,7 +178,8 @@ class NarrativeRetriever:
     def _dense(self, depth: int, doc_ids: list[str] | None) -> Any:
         if self._dense_index is None:
             store = ArrayVectorStore(self._version.rows, self._version.vectors)
-            self._dense_index = VectorStoreIndex.from_vector_store(store, embed_model=self._model.get())
+            self._dense_index = VectorStoreIndex.from_vector_store(store, embed_model=self._model.get(),
+                                                                   transformations=[NoInsert()])
         filters = None
         if doc_ids is not None:
             filters = MetadataFilters(filters=[MetadataFilter(key="doc_id", value=list(doc_ids),

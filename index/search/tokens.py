@@ -10,8 +10,8 @@ import logging
 import re
 import threading
 from pathlib import Path
+from typing import Any
 
-import bm25s
 import numpy as np
 from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle
@@ -20,7 +20,6 @@ from index.model import Passage
 from index.search.version import RowTable, top_rows
 
 logger = logging.getLogger(__name__)
-logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its own logger to DEBUG on import
 
 DOMAIN_WORDS = [
     "一般公共预算", "政府性基金预算", "国有资本经营预算", "三公经费", "机关运行经费", "财政拨款",
@@ -74,25 +73,35 @@ def token_ids(tokens: list[str], vocab: dict[str, int]) -> list[int]:
     return [vocab.setdefault(token, len(vocab)) for token in tokens]
 
 
-def build_bm25(rows: list[list[int]], vocab: dict[str, int]) -> bm25s.BM25 | None:
+def build_bm25(rows: list[list[int]], vocab: dict[str, int]) -> Any:
     """The bm25s index of rows of token ids (None for no rows)."""
     if not rows:
         return None
     vocab.setdefault("", len(vocab))  # bm25s's empty token, kept at a fixed id
-    bm25 = bm25s.BM25()
+    bm25 = _bm25s().BM25()
     bm25.index((rows, vocab), show_progress=False)
     return bm25
 
 
-def load_bm25(path: Path | None) -> bm25s.BM25 | None:
-    """A version's bm25s index, memory-mapped (checked by ``open_version``); None for no rows."""
-    return bm25s.BM25.load(str(path), mmap=True) if path is not None else None
+def load_bm25(path: Path | None) -> Any:
+    """A version's bm25s index, memory-mapped (checked by ``open_version``); None for no rows.
+
+    bm25s (and scipy) are imported here, in the thread that opens the index, not at start-up.
+    """
+    return _bm25s().BM25.load(str(path), mmap=True) if path is not None else None
+
+
+def _bm25s() -> Any:
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its own logger to DEBUG on import
+    return bm25s
 
 
 class JiebaBM25Retriever(BaseRetriever):
     """BM25 over a version's rows; llama-index's own BM25 retriever cannot tokenize Chinese."""
 
-    def __init__(self, rows: RowTable, bm25: bm25s.BM25 | None, tokenizer: Tokenizer, top_k: int = 20,
+    def __init__(self, rows: RowTable, bm25: Any, tokenizer: Tokenizer, top_k: int = 20,
                  doc_ids: list[str] | None = None) -> None:
         super().__init__()
         self._rows = rows
