@@ -30,6 +30,11 @@ class Settings:
     sql_max_rows: int = _setting(1000, "Most rows a query returns.")
     sql_timeout_s: float = _setting(5.0, "A query running longer than this is interrupted.")
     retrieve_top_k: int = _setting(5, "Passages returned by narrative retrieval.")
+    qdrant_url: str = _setting(
+        "",
+        "Where passage vectors live: empty keeps them in the index folder; a Qdrant server URL "
+        "(http://host:6333), or a folder for Qdrant's embedded mode (needs requirements-cluster.txt).",
+    )
 
     @property
     def db_path(self) -> Path:

@@ -213,3 +213,29 @@ def test_the_vector_store_answers_llama_index_queries_within_a_document(index_se
     with pytest.raises(NotImplementedError):
         store.query(VectorStoreQuery(query_embedding=query.query_embedding, filters=MetadataFilters(
             filters=[MetadataFilter(key="kind", value="glossary")])))
+
+
+def test_passage_vectors_can_live_in_qdrant(tmp_path, seed_passages, embed_model):
+    pytest.importorskip("llama_index.vector_stores.qdrant", reason="cluster extras (requirements-cluster.txt)")
+    from index.search.qdrant import point_count
+
+    settings = Settings(data_dir=tmp_path, qdrant_url=str(tmp_path / "qdrant"))
+    glossary = [p for p in seed_passages if p.kind is PassageKind.GLOSSARY]
+    first, second = sorted({p.doc_id for p in glossary})[:2]
+    a = [p for p in glossary if p.doc_id == first][:5]
+    b = [p for p in glossary if p.doc_id == second][:3]
+    _write_passages_table(settings.db_path, a)
+    refresh_index(settings, embed_model)
+    manifest = read_manifest(settings.index_path)
+    assert (manifest["vectors"], point_count(settings.qdrant_url, manifest["collection"])) == ("qdrant", 5)
+    assert not list(settings.index_path.glob("v-*/vectors.npy"))
+
+    _write_passages_table(settings.db_path, a[1:] + b)
+    refresh_index(settings, embed_model)
+    manifest = read_manifest(settings.index_path)
+    assert (manifest["embedded"], point_count(settings.qdrant_url, manifest["collection"])) == (len(b), 7)
+    retriever = NarrativeRetriever.load(settings, embed_model)
+    hits = retriever.retrieve(b[0].text[:20], doc_ids=[second], k=3, mode="dense")
+    assert hits and {h.passage.doc_id for h in hits} == {second}
+    hybrid = retriever.retrieve(b[0].text[:20], k=3)
+    assert hybrid[0].passage.passage_id == b[0].passage_id and len({h.passage.passage_id for h in hybrid}) == 3

@@ -56,9 +56,9 @@ class WantedRows:
     digest: str
 
 
-def fingerprint(digest: str, model_name: str) -> str:
-    """What a version must record to be current: index format, embedding model, passages digest."""
-    return hashlib.sha256(f"{FORMAT}\n{model_name}\n{digest}".encode("utf-8")).hexdigest()
+def fingerprint(digest: str, model_name: str, qdrant_url: str = "") -> str:
+    """What a version must record to be current: index format, embedding model, where vectors live, passages."""
+    return hashlib.sha256(f"{FORMAT}\n{model_name}\n{qdrant_url}\n{digest}".encode("utf-8")).hexdigest()
 
 
 def model_slug(name: str) -> str:
@@ -118,9 +118,10 @@ def index_is_stale(settings: Settings) -> bool:
     if version is None:
         return True
     try:
-        return version.fingerprint != fingerprint(database_digest(settings.db_path), settings.embed_model)
+        digest = database_digest(settings.db_path)
     except DatabaseUnavailableError:
         return False
+    return version.fingerprint != fingerprint(digest, settings.embed_model, settings.qdrant_url)
 
 
 def current_version(layout: IndexLayout) -> IndexVersion | None:
@@ -138,9 +139,12 @@ def current_version(layout: IndexLayout) -> IndexVersion | None:
     return None
 
 
-def build_version(wanted: WantedRows, layout: IndexLayout, model_name: str,
-                  load_model: Callable[[], Any]) -> dict:
-    """Write and switch in a version holding ``wanted``; call with the layout's lock held. Returns its manifest."""
+def build_version(wanted: WantedRows, layout: IndexLayout, model_name: str, load_model: Callable[[], Any],
+                  qdrant_url: str = "") -> dict:
+    """Write and switch in a version holding ``wanted``; call with the layout's lock held. Returns its manifest.
+
+    With ``qdrant_url`` the vectors go to a Qdrant collection (index/search/qdrant.py), not into the version.
+    """
     started = time.perf_counter()
     layout.mark_pending()
     current = current_version(layout)
@@ -150,10 +154,19 @@ def build_version(wanted: WantedRows, layout: IndexLayout, model_name: str,
     new = [i for i, row in enumerate(old) if row is None]
 
     cache = EmbeddingCache(layout.cache_dir(model_slug(model_name)))
-    same_model = current is not None and current.embed_model == model_name and current.vectors is not None
-    vectors, embedded, reused = _vectors(wanted, old, current if same_model else None,
-                                         _previous(layout, current, model_name), cache,
-                                         layout.root / f"embeddings-{model_slug(model_name)}.npz", load_model)
+    location: dict[str, Any] = {"vectors": "local"}
+    if qdrant_url:
+        from index.search import qdrant
+
+        location = {"vectors": "qdrant", "collection": qdrant.collection_name(model_slug(model_name))}
+        embedded, reused, dim = qdrant.sync(qdrant_url, location["collection"], wanted, cache, load_model)
+        vectors = None
+    else:
+        same_model = current is not None and current.embed_model == model_name and current.vectors is not None
+        vectors, embedded, reused = _vectors(wanted, old, current if same_model else None,
+                                             _previous(layout, current, model_name), cache,
+                                             layout.root / f"embeddings-{model_slug(model_name)}.npz", load_model)
+        dim = int(vectors.shape[1])
     token_rows, vocab = _tokens(wanted, old, current)
     from index.search.tokens import build_bm25
 
@@ -172,9 +185,8 @@ def build_version(wanted: WantedRows, layout: IndexLayout, model_name: str,
         bm25=bm25,
     )
     manifest = {
-        "fingerprint": fingerprint(wanted.digest, model_name), "embed_model": model_name,
-        "dim": int(vectors.shape[1]), "vectors": "local",
-        "new_rows": len(new), "embedded": embedded, "reused": reused,
+        "fingerprint": fingerprint(wanted.digest, model_name, qdrant_url), "embed_model": model_name, "dim": dim,
+        **location, "new_rows": len(new), "embedded": embedded, "reused": reused,
     }
     version = layout.new_version()
     write_version(version, manifest, content)
@@ -288,12 +300,21 @@ def refresh(settings: Settings, embed_model: Any = None, wait: bool = True) -> d
         if not held:
             raise DatabaseUnavailableError(str(settings.index_path), "另一个进程正在更新段落索引")
         current = current_version(layout)
-        wanted = fingerprint(database_digest(settings.db_path), settings.embed_model)
-        if current is not None and current.fingerprint == wanted:
+        wanted = fingerprint(database_digest(settings.db_path), settings.embed_model, settings.qdrant_url)
+        if current is not None and current.fingerprint == wanted and _vectors_present(current, settings):
             if layout.pending:
                 layout.clear_pending()
                 layout.cleanup()
             logger.info("narrative index is up to date (%d passages)", len(current.rows))
             return None
         return build_version(read_wanted(settings.db_path), layout, settings.embed_model,
-                             lambda: embed_model or build_embed_model(settings.embed_model))
+                             lambda: embed_model or build_embed_model(settings.embed_model), settings.qdrant_url)
+
+
+def _vectors_present(version: IndexVersion, settings: Settings) -> bool:
+    """The version's vectors are all there: in its folder (checked on opening) or in its Qdrant collection."""
+    if version.manifest["vectors"] != "qdrant":
+        return True
+    from index.search import qdrant
+
+    return qdrant.point_count(settings.qdrant_url, version.manifest["collection"]) == len(version.rows)

@@ -66,13 +66,14 @@ def refresh_index(settings: Settings, embed_model: BaseEmbedding | None = None) 
     refresh(settings, embed_model)
 
 
-def build_index(passages: list[Passage], index_path: Path, model_name: str, embed_model: BaseEmbedding) -> dict:
+def build_index(passages: list[Passage], index_path: Path, model_name: str, embed_model: BaseEmbedding,
+                qdrant_url: str = "") -> dict:
     """Write a version holding ``passages`` (no database) into ``index_path``; returns its manifest."""
     layout = IndexLayout(index_path)
     with layout.lock() as held:
         if not held:
             raise DatabaseUnavailableError(str(index_path), "另一个进程正在更新段落索引")
-        return build_version(wanted_from_passages(passages), layout, model_name, lambda: embed_model)
+        return build_version(wanted_from_passages(passages), layout, model_name, lambda: embed_model, qdrant_url)
 
 
 def read_manifest(index_path: Path) -> dict | None:
@@ -112,8 +113,9 @@ class _Later:
 class NarrativeRetriever:
     """Hybrid retrieval over one index version, restricted to given documents on request."""
 
-    def __init__(self, version: IndexVersion, model: _Later, lexical: _Later) -> None:
+    def __init__(self, version: IndexVersion, model: _Later, lexical: _Later, qdrant_url: str = "") -> None:
         self._version = version
+        self._qdrant_url = qdrant_url
         self._model = model
         self._lexical = lexical  # (Tokenizer, bm25s index)
         self._dense_index: VectorStoreIndex | None = None
@@ -132,14 +134,14 @@ class NarrativeRetriever:
         lexical = _Later("bm25", lambda: (tokenizer.get(), load_bm25(version.bm25_path)))
         logger.info("narrative index %s opened: %d passages in %.2fs", version.path.name, len(version.rows),
                     time.perf_counter() - started)
-        return cls(version, model, lexical)
+        return cls(version, model, lexical, settings.qdrant_url)
 
     @classmethod
     def build(cls, passages: list[Passage], settings: Settings,
               embed_model: BaseEmbedding | None = None) -> "NarrativeRetriever":
         """Index ``passages`` directly (no database) into settings.index_path and open it."""
         embed_model = embed_model or build_embed_model(settings.embed_model)
-        build_index(passages, settings.index_path, settings.embed_model, embed_model)
+        build_index(passages, settings.index_path, settings.embed_model, embed_model, settings.qdrant_url)
         return cls.load(settings, embed_model)
 
     def __len__(self) -> int:
@@ -177,7 +179,13 @@ class NarrativeRetriever:
 
     def _dense(self, depth: int, doc_ids: list[str] | None) -> Any:
         if self._dense_index is None:
-            store = ArrayVectorStore(self._version.rows, self._version.vectors)
+            manifest = self._version.manifest
+            if manifest["vectors"] == "qdrant":
+                from index.search.qdrant import vector_store
+
+                store = vector_store(self._qdrant_url, manifest["collection"])
+            else:
+                store = ArrayVectorStore(self._version.rows, self._version.vectors)
             self._dense_index = VectorStoreIndex.from_vector_store(store, embed_model=self._model.get(),
                                                                    transformations=[NoInsert()])
         filters = None
@@ -205,7 +213,8 @@ def _checked(settings: Settings, embed_model: BaseEmbedding | None) -> IndexVers
     except DatabaseUnavailableError as exc:
         logger.warning("narrative index not checked: %s", exc.user_message)
         digest = None
-    if digest is not None and (version is None or version.fingerprint != fingerprint(digest, settings.embed_model)):
+    wanted = None if digest is None else fingerprint(digest, settings.embed_model, settings.qdrant_url)
+    if wanted is not None and (version is None or version.fingerprint != wanted):
         logger.warning("narrative index %s: rebuilding it from the passages table",
                        "is missing or damaged" if version is None else "is out of date")
         try:
@@ -228,11 +237,12 @@ def _warm(model: BaseEmbedding) -> BaseEmbedding:
 
 
 def _fuse(rankings: list[list[NodeWithScore]]) -> list[tuple[Any, float]]:
-    """Reciprocal rank fusion: score = Σ 1 / (60 + rank); (node, score) best first."""
+    """Reciprocal rank fusion by passage id: score = Σ 1 / (60 + rank); (node, score) best first."""
     scores: dict[str, float] = {}
     nodes: dict[str, Any] = {}
     for ranking in rankings:
         for rank, hit in enumerate(ranking, start=1):
-            scores[hit.node.node_id] = scores.get(hit.node.node_id, 0.0) + 1.0 / (RRF_K + rank)
-            nodes[hit.node.node_id] = hit.node
+            key = hit.node.metadata["passage_id"]
+            scores[key] = scores.get(key, 0.0) + 1.0 / (RRF_K + rank)
+            nodes[key] = hit.node
     return [(nodes[node_id], score) for node_id, score in sorted(scores.items(), key=lambda item: -item[1])]
