@@ -43,7 +43,7 @@ from test_passages import SEED_FILES, load_seed  # noqa: E402
 QUESTIONS = ROOT / "tests" / "retrieval_questions.jsonl"
 SCHEMA = ROOT / "index" / "store" / "schema.sql"
 COLD = """
-import resource, sys, time
+import sys, time
 started = time.perf_counter()
 from pathlib import Path
 from index.config import Settings
@@ -53,7 +53,8 @@ retriever = NarrativeRetriever.load(Settings(data_dir=Path(sys.argv[1]), embed_m
 opened = time.perf_counter()
 retriever.retrieve(sys.argv[3])
 done = time.perf_counter()
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+status = open("/proc/self/status").read()  # VmHWM: peak RSS of this program (ru_maxrss keeps the parent's)
+rss = int(status.split("VmHWM:")[1].split()[0]) / 1024
 print(f"{imported - started} {opened - imported} {done - opened} {done - started} {rss}")
 """
 
@@ -227,8 +228,8 @@ def scale_mode(args: argparse.Namespace) -> None:
         size = sum(f.stat().st_size for f in version.rglob("*") if f.is_file()) / 1e6
         cold = cold_start(settings)
         retriever = NarrativeRetriever.load(settings, model)
-        one = warm_latency(retriever, questions, [f"{questions[0]['doc_id']}-副本0"], "one")
-        every = warm_latency(retriever, questions, None, "all")
+        one = warm_latency(retriever, questions, [f"{questions[0]['doc_id']}-副本0"], f"one {n}")
+        every = warm_latency(retriever, questions, None, f"all {n}")
         print(f"{n} | {len(manifest['doc_ids'])} | {build_s:.1f} | {noop_s:.2f} | {add_s:.1f} "
               f"({added_manifest['embedded']}, {embed_s:.1f}) | {remove_s:.1f} | {size:.0f} | "
               f"{cold['import']:.2f} / {cold['open']:.2f} / {cold['first']:.2f} / {cold['total']:.2f}, "

@@ -239,3 +239,22 @@ def test_passage_vectors_can_live_in_qdrant(tmp_path, seed_passages, embed_model
     assert hits and {h.passage.doc_id for h in hits} == {second}
     hybrid = retriever.retrieve(b[0].text[:20], k=3)
     assert hybrid[0].passage.passage_id == b[0].passage_id and len({h.passage.passage_id for h in hybrid}) == 3
+
+
+def test_the_bm25_matrix_is_the_one_bm25s_computes(seed_passages):
+    import bm25s
+    import numpy as np
+
+    from index.search.tokens import bm25_text, build_bm25, shared_tokenizer, token_ids
+
+    vocab: dict[str, int] = {}
+    rows = [token_ids(shared_tokenizer()(bm25_text(p)), vocab) for p in seed_passages] + [[]]
+    offsets = np.concatenate([[0], np.cumsum([len(r) for r in rows])])
+    ours = build_bm25(np.array([t for r in rows for t in r], dtype=np.int32), offsets, dict(vocab))
+    theirs = bm25s.BM25()
+    theirs.index((rows, {**vocab, "": len(vocab)}), show_progress=False)
+    for key in ("indices", "indptr"):
+        assert np.array_equal(ours.scores[key], theirs.scores[key]), key
+    assert np.allclose(ours.scores["data"], theirs.scores["data"], rtol=1e-6)
+    query = ours.get_tokens_ids(shared_tokenizer()("机关运行经费为什么减少"))
+    assert np.allclose(ours.get_scores(query), theirs.get_scores(query), rtol=1e-6)

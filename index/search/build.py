@@ -167,22 +167,18 @@ def build_version(wanted: WantedRows, layout: IndexLayout, model_name: str, load
                                              _previous(layout, current, model_name), cache,
                                              layout.root / f"embeddings-{model_slug(model_name)}.npz", load_model)
         dim = int(vectors.shape[1])
-    token_rows, vocab = _tokens(wanted, old, current)
+    tokens, token_offsets, vocab = _tokens(wanted, old, current)
     from index.search.tokens import build_bm25
 
     stage("indexing")
-    bm25 = build_bm25(token_rows, vocab)
+    bm25 = build_bm25(tokens, token_offsets, vocab)
     doc_ids = sorted({p.doc_id for p in wanted.passages})
     doc_number = {doc: i for i, doc in enumerate(doc_ids)}
-    lengths = np.array([len(t) for t in token_rows], dtype=np.int64)
     content = VersionContent(
         rows=[current.rows.raw(o) if o is not None else passage_json(p) for p, o in zip(wanted.passages, old)],
         row_keys=np.array(wanted.row_keys, dtype="S32"), text_keys=np.array(wanted.text_keys, dtype="S64"),
         doc_ids=doc_ids, doc_index=np.array([doc_number[p.doc_id] for p in wanted.passages], dtype=np.int32),
-        vectors=vectors,
-        tokens=np.fromiter((t for row in token_rows for t in row), dtype=np.int32, count=int(lengths.sum())),
-        token_offsets=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
-        bm25=bm25,
+        vectors=vectors, tokens=tokens, token_offsets=token_offsets, bm25=bm25,
     )
     manifest = {
         "fingerprint": fingerprint(wanted.digest, model_name, qdrant_url), "embed_model": model_name, "dim": dim,
@@ -249,14 +245,29 @@ def _previous(layout: IndexLayout, current: IndexVersion | None, model_name: str
 
 
 def _tokens(wanted: WantedRows, old: list[int | None], current: IndexVersion | None
-            ) -> tuple[list[list[int]], dict[str, int]]:
-    """BM25 token ids per row: copied for unchanged rows, new rows tokenized (jieba)."""
+            ) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+    """BM25 token ids of every row, concatenated, with row offsets and the vocabulary.
+
+    Unchanged rows copy their ids from the current version; new rows are tokenized (jieba).
+    """
     from index.search.tokens import bm25_text, shared_tokenizer, token_ids
 
     vocab = current.vocab() if current is not None else {}
-    tokenizer = shared_tokenizer() if any(o is None for o in old) else None
-    return [current.token_ids(o) if o is not None else token_ids(tokenizer(bm25_text(p)), vocab)
-            for p, o in zip(wanted.passages, old)], vocab
+    new_rows = [p for p, o in zip(wanted.passages, old) if o is None]
+    tokenizer = shared_tokenizer() if new_rows else None
+    new_ids = [token_ids(tokenizer(bm25_text(p)), vocab) for p in new_rows]
+    old_tokens = np.asarray(current.tokens) if current is not None else np.zeros(0, np.int32)
+    old_offsets = np.asarray(current.token_offsets) if current is not None else np.zeros(1, np.int64)
+    source = np.concatenate([old_tokens, np.fromiter((t for ids in new_ids for t in ids), dtype=np.int32)])
+    new_lengths = np.array([len(ids) for ids in new_ids], dtype=np.int64)
+    rows = np.array([-1 if o is None else o for o in old], dtype=np.int64)
+    kept = rows >= 0
+    starts, lengths = np.zeros(len(old), np.int64), np.zeros(len(old), np.int64)
+    starts[kept], lengths[kept] = old_offsets[rows[kept]], old_offsets[rows[kept] + 1] - old_offsets[rows[kept]]
+    starts[~kept], lengths[~kept] = len(old_tokens) + np.cumsum(new_lengths) - new_lengths, new_lengths
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    positions = np.arange(offsets[-1], dtype=np.int64) + np.repeat(starts - offsets[:-1], lengths)
+    return source[positions].astype(np.int32), offsets, vocab
 
 
 def _dim(source: IndexVersion | None, cache: EmbeddingCache, kept: list) -> int:

@@ -103,9 +103,6 @@ class IndexVersion:
     def bm25_path(self) -> Path | None:
         return self.path / BM25 if len(self.rows) else None
 
-    def token_ids(self, row: int) -> list[int]:
-        return self.tokens[int(self.token_offsets[row]):int(self.token_offsets[row + 1])].tolist()
-
     def vocab(self) -> dict[str, int]:
         """The BM25 vocabulary (token → id) of this version; empty when there are no rows."""
         if not len(self.rows):
