@@ -139,9 +139,10 @@ def seeds_mode(args: argparse.Namespace) -> None:
         timings = []
         for q in questions:
             started = time.perf_counter()
-            retriever.retrieve(f"{q['question']} warm", doc_ids=[q["doc_id"]] if restrict else None, k=5)
+            retriever.retrieve(f"{q['question']} {restrict}", doc_ids=[q["doc_id"]] if restrict else None, k=5)
             timings.append(1000 * (time.perf_counter() - started))
-        print(f"warm hybrid ({'one document' if restrict else 'all documents'}): p50 {statistics.median(timings):.1f} ms, "
+        scope = "one document" if restrict else "all documents"
+        print(f"warm hybrid ({scope}): p50 {statistics.median(timings):.1f} ms, "
               f"p95 {percentile(timings, 0.95):.1f} ms ({len(timings)} queries)")
     if args.keep:
         print(f"index folder kept: {settings.index_path}")

@@ -17,6 +17,7 @@ from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from index.model import Passage
+from index.search.vector_store import passage_node
 from index.search.version import RowTable, top_rows
 
 logger = logging.getLogger(__name__)
@@ -130,8 +131,6 @@ class JiebaBM25Retriever(BaseRetriever):
         self.doc_ids = doc_ids
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        from index.search.vector_store import passage_node
-
         if self._bm25 is None:
             return []
         ids = self._bm25.get_tokens_ids(self._tokenize(query_bundle.query_str))
