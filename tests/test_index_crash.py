@@ -7,6 +7,7 @@ version. Readers meanwhile open the previous complete version; the next refresh
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
 import select
@@ -21,6 +22,7 @@ import pytest
 
 from conftest import ROOT, copy_data
 from index.config import Settings
+from index.errors import IndexUnavailableError
 from index.ingest import ingest_paths
 from index.model import PassageKind
 from index.search.build import index_is_stale
@@ -32,6 +34,7 @@ CHILD = """
 import sys, time
 from pathlib import Path
 from index.config import Settings
+from index.errors import IndexUnavailableError
 from index.search import embedding_cache, layout
 from index.search.retriever import refresh_index
 
@@ -165,3 +168,16 @@ def test_ingest_repairs_an_index_left_stale_although_every_file_is_unchanged(ind
     repaired = read_manifest(settings.index_path)
     assert (repaired["count"], repaired["embedded"]) == (len(passages), 0)  # vectors found in the older version
     assert not index_is_stale(settings)
+
+
+def test_a_full_disk_while_writing_is_a_clear_error_and_the_version_stays(grown, embed_model, monkeypatch):
+    before = read_manifest(grown.index_path)
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("index.search.build.write_version", full_disk)
+    with pytest.raises(IndexUnavailableError) as error:
+        refresh_index(grown, embed_model)
+    assert error.value.user_message == f"段落索引暂不可用（{grown.index_path}：写入失败：No space left on device）"
+    assert read_manifest(grown.index_path) == before and index_is_stale(grown)

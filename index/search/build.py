@@ -23,7 +23,7 @@ from typing import Any, Callable
 import numpy as np
 
 from index.config import Settings
-from index.errors import DatabaseUnavailableError
+from index.errors import DatabaseUnavailableError, IndexUnavailableError
 from index.model import Passage, PassageKind
 from index.search.embedding_cache import EmbeddingCache
 from index.search.layout import IndexLayout, stage
@@ -44,6 +44,7 @@ FROM passages
 DIGEST_SQL = f"SELECT count(*), md5(coalesce(string_agg(row_key, ',' ORDER BY passage_id), '')) FROM ({ROWS_SQL})"
 ORDERED_ROWS_SQL = f"{ROWS_SQL} ORDER BY doc_id, line_start, passage_id"
 EMPTY_DIGEST = f"0:{hashlib.md5(b'').hexdigest()}"  # what DIGEST_SQL gives for no rows
+BUSY = "另一个进程正在更新段落索引"
 
 
 @dataclass
@@ -139,12 +140,8 @@ def current_version(layout: IndexLayout) -> IndexVersion | None:
     return None
 
 
-def build_version(wanted: WantedRows, layout: IndexLayout, model_name: str, load_model: Callable[[], Any],
-                  qdrant_url: str = "") -> dict:
-    """Write and switch in a version holding ``wanted``; call with the layout's lock held. Returns its manifest.
-
-    With ``qdrant_url`` the vectors go to a Qdrant collection (index/search/qdrant.py), not into the version.
-    """
+def _build_version(wanted: WantedRows, layout: IndexLayout, model_name: str, load_model: Callable[[], Any],
+                   qdrant_url: str) -> dict:
     started = time.perf_counter()
     layout.mark_pending()
     current = current_version(layout)
@@ -159,7 +156,8 @@ def build_version(wanted: WantedRows, layout: IndexLayout, model_name: str, load
         from index.search import qdrant
 
         location = {"vectors": "qdrant", "collection": qdrant.collection_name(model_slug(model_name))}
-        embedded, reused, dim = qdrant.sync(qdrant_url, location["collection"], wanted, cache, load_model)
+        with qdrant.reporting(qdrant_url):
+            embedded, reused, dim = qdrant.sync(qdrant_url, location["collection"], wanted, cache, load_model)
         vectors = None
     else:
         same_model = current is not None and current.embed_model == model_name and current.vectors is not None
@@ -301,15 +299,16 @@ def _connect(db_path: Path) -> Any:
 def refresh(settings: Settings, embed_model: Any = None, wait: bool = True) -> dict | None:
     """Bring ``settings.index_path`` up to date with the passages table; the new manifest, None when it was current.
 
-    Raises ``DatabaseUnavailableError`` when the database cannot be read, or another
-    process is writing a version (at once when ``wait`` is off, else after a timeout).
+    Raises ``DatabaseUnavailableError`` when the database cannot be read, ``IndexUnavailableError`` when
+    another process is writing a version (at once when ``wait`` is off, else after a timeout) or the
+    disk refuses the new one.
     """
     from index.search.embeddings import build_embed_model
 
     layout = IndexLayout(settings.index_path)
     with layout.lock(wait=wait) as held:
         if not held:
-            raise DatabaseUnavailableError(str(settings.index_path), "另一个进程正在更新段落索引")
+            raise IndexUnavailableError(settings.index_path, BUSY)
         current = current_version(layout)
         wanted = fingerprint(database_digest(settings.db_path), settings.embed_model, settings.qdrant_url)
         if current is not None and current.fingerprint == wanted and _vectors_present(current, settings):
@@ -322,10 +321,24 @@ def refresh(settings: Settings, embed_model: Any = None, wait: bool = True) -> d
                              lambda: embed_model or build_embed_model(settings.embed_model), settings.qdrant_url)
 
 
+def build_version(wanted: WantedRows, layout: IndexLayout, model_name: str, load_model: Callable[[], Any],
+                  qdrant_url: str = "") -> dict:
+    """Write and switch in a version holding ``wanted``; call with the layout's lock held. Returns its manifest.
+
+    With ``qdrant_url`` the vectors go to a Qdrant collection (index/search/qdrant.py), not into the version.
+    A disk error (full, read-only) is an ``IndexUnavailableError``; the current version stays as it was.
+    """
+    try:
+        return _build_version(wanted, layout, model_name, load_model, qdrant_url)
+    except OSError as exc:
+        raise IndexUnavailableError(layout.root, f"写入失败：{exc.strerror or exc}") from exc
+
+
 def _vectors_present(version: IndexVersion, settings: Settings) -> bool:
     """The version's vectors are all there: in its folder (checked on opening) or in its Qdrant collection."""
     if version.manifest["vectors"] != "qdrant":
         return True
     from index.search import qdrant
 
-    return qdrant.point_count(settings.qdrant_url, version.manifest["collection"]) == len(version.rows)
+    with qdrant.reporting(settings.qdrant_url):
+        return qdrant.point_count(settings.qdrant_url, version.manifest["collection"]) == len(version.rows)

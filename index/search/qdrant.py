@@ -14,12 +14,13 @@ from __future__ import annotations
 import atexit
 import logging
 import uuid
+from contextlib import contextmanager
 from functools import cache
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from index.errors import DatabaseUnavailableError
+from index.errors import IndexUnavailableError
 from index.search.embedding_cache import EmbeddingCache
 from index.search.layout import stage
 
@@ -35,7 +36,7 @@ def qdrant_client(location: str) -> Any:
     try:
         from qdrant_client import QdrantClient
     except ImportError as exc:
-        raise DatabaseUnavailableError(location, "未安装 qdrant-client（见 requirements-cluster.txt）") from exc
+        raise IndexUnavailableError(location, "未安装 qdrant-client（见 requirements-cluster.txt）") from exc
     if location.startswith(("http://", "https://")):
         client = QdrantClient(url=location)
     elif location == ":memory:":
@@ -44,6 +45,17 @@ def qdrant_client(location: str) -> Any:
         client = QdrantClient(path=location)
     atexit.register(client.close)  # before interpreter shutdown, when closing still works
     return client
+
+
+@contextmanager
+def reporting(location: str) -> Iterator[None]:
+    """Qdrant failures (server down, refused request) as ``IndexUnavailableError``."""
+    from qdrant_client.http.exceptions import ApiException, ResponseHandlingException
+
+    try:
+        yield
+    except (ApiException, ResponseHandlingException, OSError, RuntimeError) as exc:
+        raise IndexUnavailableError(location, f"Qdrant：{str(exc)[:200]}") from exc
 
 
 def collection_name(model_slug: str) -> str:

@@ -23,10 +23,10 @@ from llama_index.core.schema import NodeWithScore
 from llama_index.core.vector_stores import FilterOperator, MetadataFilter, MetadataFilters
 
 from index.config import Settings
-from index.errors import DatabaseUnavailableError, IndexMissingError
+from index.errors import DatabaseUnavailableError, IndexMissingError, IndexUnavailableError
 from index.model import Passage
 from index.search.build import (
-    build_version, current_version, database_digest, fingerprint, index_is_stale, read_wanted, refresh,
+    BUSY, build_version, current_version, database_digest, fingerprint, index_is_stale, read_wanted, refresh,
     wanted_from_passages,
 )
 from index.search.embeddings import build_embed_model
@@ -72,7 +72,7 @@ def build_index(passages: list[Passage], index_path: Path, model_name: str, embe
     layout = IndexLayout(index_path)
     with layout.lock() as held:
         if not held:
-            raise DatabaseUnavailableError(str(index_path), "另一个进程正在更新段落索引")
+            raise IndexUnavailableError(index_path, BUSY)
         return build_version(wanted_from_passages(passages), layout, model_name, lambda: embed_model, qdrant_url)
 
 
@@ -166,7 +166,7 @@ class NarrativeRetriever:
             tokenizer, bm25 = self._lexical.get()
             ranked.append(JiebaBM25Retriever(self._version.rows, bm25, tokenizer, depth, doc_ids).retrieve(query))
         if mode in ("hybrid", "dense"):
-            ranked.append(self._dense(depth, doc_ids).retrieve(query))
+            ranked.append(self._dense_hits(query, depth, doc_ids))
         if mode == "hybrid":
             hits = _fuse(ranked)[:k]
         else:
@@ -176,6 +176,14 @@ class NarrativeRetriever:
                     len(doc_ids) if doc_ids is not None else "all", len(result),
                     1000 * (time.perf_counter() - started))
         return result
+
+    def _dense_hits(self, query: str, depth: int, doc_ids: list[str] | None) -> list[NodeWithScore]:
+        if self._version.manifest["vectors"] != "qdrant":
+            return self._dense(depth, doc_ids).retrieve(query)
+        from index.search.qdrant import reporting
+
+        with reporting(self._qdrant_url):
+            return self._dense(depth, doc_ids).retrieve(query)
 
     def _dense(self, depth: int, doc_ids: list[str] | None) -> Any:
         if self._dense_index is None:
@@ -219,7 +227,7 @@ def _checked(settings: Settings, embed_model: BaseEmbedding | None) -> IndexVers
                        "is missing or damaged" if version is None else "is out of date")
         try:
             refresh(settings, embed_model, wait=version is None)
-        except DatabaseUnavailableError as exc:
+        except (DatabaseUnavailableError, IndexUnavailableError) as exc:
             if version is None:
                 raise
             logger.warning("narrative index left as it is for now: %s", exc.user_message)
