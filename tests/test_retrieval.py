@@ -139,7 +139,7 @@ def test_refresh_index_builds_from_the_passages_table_and_skips_when_unchanged(
 
 
 def test_a_new_document_is_embedded_alone_and_a_removed_one_leaves_the_index(
-        tmp_path, seed_passages, embed_model):
+        tmp_path, seed_passages, embed_model, monkeypatch):
     settings = Settings(data_dir=tmp_path)
     glossary = [p for p in seed_passages if p.kind is PassageKind.GLOSSARY]
     first, second = sorted({p.doc_id for p in glossary})[:2]
@@ -165,6 +165,11 @@ def test_a_new_document_is_embedded_alone_and_a_removed_one_leaves_the_index(
     retriever = NarrativeRetriever.load(settings, embed_model)
     assert retriever.retrieve(a[0].text[:20], doc_ids=[first]) == []
     assert retriever.retrieve("修订", k=1, mode="bm25")[0].passage.text.endswith("（修订）")
+
+    monkeypatch.setattr("index.search.tokens.SIGNATURE", "another tokenizer")  # e.g. a new domain word
+    refresh_index(settings, embed_model)
+    assert read_manifest(settings.index_path)["tokenizer"] == "another tokenizer"
+    assert read_manifest(settings.index_path)["embedded"] == 0
 
 
 def test_refresh_index_without_database_builds_an_empty_index(tmp_path, embed_model):

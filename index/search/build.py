@@ -58,8 +58,12 @@ class WantedRows:
 
 
 def fingerprint(digest: str, model_name: str, qdrant_url: str = "") -> str:
-    """What a version must record to be current: index format, embedding model, where vectors live, passages."""
-    return hashlib.sha256(f"{FORMAT}\n{model_name}\n{qdrant_url}\n{digest}".encode("utf-8")).hexdigest()
+    """What a version must record to be current: index format, tokenizer, embedding model, where vectors
+    live, passages."""
+    from index.search.tokens import SIGNATURE
+
+    key = f"{FORMAT}\n{SIGNATURE}\n{model_name}\n{qdrant_url}\n{digest}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
 def model_slug(name: str) -> str:
@@ -166,7 +170,7 @@ def _build_version(wanted: WantedRows, layout: IndexLayout, model_name: str, loa
                                              layout.root / f"embeddings-{model_slug(model_name)}.npz", load_model)
         dim = int(vectors.shape[1])
     tokens, token_offsets, vocab = _tokens(wanted, old, current)
-    from index.search.tokens import build_bm25
+    from index.search.tokens import SIGNATURE, build_bm25
 
     stage("indexing")
     bm25 = build_bm25(tokens, token_offsets, vocab)
@@ -180,7 +184,7 @@ def _build_version(wanted: WantedRows, layout: IndexLayout, model_name: str, loa
     )
     manifest = {
         "fingerprint": fingerprint(wanted.digest, model_name, qdrant_url), "embed_model": model_name, "dim": dim,
-        **location, "new_rows": len(new), "embedded": embedded, "reused": reused,
+        **location, "tokenizer": SIGNATURE, "new_rows": len(new), "embedded": embedded, "reused": reused,
     }
     version = layout.new_version()
     write_version(version, manifest, content)
@@ -248,8 +252,10 @@ def _tokens(wanted: WantedRows, old: list[int | None], current: IndexVersion | N
 
     Unchanged rows copy their ids from the current version; new rows are tokenized (jieba).
     """
-    from index.search.tokens import bm25_text, shared_tokenizer, token_ids
+    from index.search.tokens import SIGNATURE, bm25_text, shared_tokenizer, token_ids
 
+    if current is not None and current.manifest.get("tokenizer") != SIGNATURE:
+        old, current = [None] * len(old), None  # tokenized otherwise: every row again
     vocab = current.vocab() if current is not None else {}
     new_rows = [p for p, o in zip(wanted.passages, old) if o is None]
     tokenizer = shared_tokenizer() if new_rows else None

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Literal
 
+import numpy as np
 from llama_index.core import VectorStoreIndex
 from llama_index.core.base.embeddings.base import BaseEmbedding
-from llama_index.core.schema import NodeWithScore
+from llama_index.core.retrievers import BaseRetriever
+from llama_index.core.schema import NodeWithScore, QueryBundle
 from llama_index.core.vector_stores import FilterOperator, MetadataFilter, MetadataFilters
 
 from index.config import Settings
@@ -31,9 +33,9 @@ from index.search.build import (
 )
 from index.search.embeddings import build_embed_model
 from index.search.layout import IndexLayout
-from index.search.tokens import JiebaBM25Retriever, load_bm25, shared_tokenizer
+from index.search.tokens import Tokenizer, load_bm25, shared_tokenizer
 from index.search.vector_store import ArrayVectorStore, NoInsert, node_passage, passage_node
-from index.search.version import IndexVersion
+from index.search.version import IndexVersion, RowTable, top_rows
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +110,33 @@ class _Later:
         if self._error is not None:
             raise self._error
         return self._value
+
+
+class JiebaBM25Retriever(BaseRetriever):
+    """BM25 over a version's rows; llama-index's own BM25 retriever cannot tokenize Chinese."""
+
+    def __init__(self, rows: RowTable, bm25: Any, tokenizer: Tokenizer, top_k: int = 20,
+                 doc_ids: list[str] | None = None) -> None:
+        super().__init__()
+        self._rows = rows
+        self._bm25 = bm25
+        self._tokenize = tokenizer
+        self.top_k = top_k
+        self.doc_ids = doc_ids
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        if self._bm25 is None:
+            return []
+        ids = self._bm25.get_tokens_ids(self._tokenize(query_bundle.query_str))
+        if not ids:
+            return []
+        scores = self._bm25.get_scores(ids)
+        mask = self._rows.mask(self.doc_ids)
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        top = top_rows(scores, self.top_k)
+        return [NodeWithScore(node=passage_node(self._rows.passage(i)), score=float(scores[i]))
+                for i in top if scores[i] > 0]
 
 
 class NarrativeRetriever:

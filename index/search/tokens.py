@@ -1,26 +1,24 @@
-"""BM25 over jieba tokens (词元检索): the tokenizer, the bm25s index of a version, and its retriever.
+"""BM25 over jieba tokens (词元检索): the tokenizer and the bm25s index of a version.
 
 Token ids are kept per row in each version, so a refresh tokenizes only new
 passages; the bm25s score matrix is then rebuilt from the ids (IDF depends on
 every row). The vocabulary only grows: a token keeps its id across versions.
+``SIGNATURE`` changes with the tokenizer (jieba, word lists, BM25 text), and
+with it every version's fingerprint, so changed tokenizing rebuilds the index.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import threading
 from pathlib import Path
 from typing import Any
 
+import jieba
 import numpy as np
-from llama_index.core.retrievers import BaseRetriever
-from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from index.model import Passage
-from index.search.vector_store import passage_node
-from index.search.version import RowTable, top_rows
-
-logger = logging.getLogger(__name__)
 
 DOMAIN_WORDS = [
     "一般公共预算", "政府性基金预算", "国有资本经营预算", "三公经费", "机关运行经费", "财政拨款",
@@ -30,14 +28,15 @@ DOMAIN_WORDS = [
 ]
 STOPWORDS = set("的 了 是 在 和 与 及 为 有 等 吗 呢 么 啊 哪 请 问 多少 什么 哪些 如何 怎么 怎样 为什么 是否 情况 一下".split())
 _TOKEN = re.compile(r"[\u4e00-\u9fff0-9a-zA-Z]")
+BM25_TEXT = "{department}\n{heading}\n{text}"
+SIGNATURE = hashlib.sha256("\n".join([jieba.__version__, *DOMAIN_WORDS, *sorted(STOPWORDS), _TOKEN.pattern,
+                                      BM25_TEXT]).encode("utf-8")).hexdigest()[:16]
 
 
 class Tokenizer:
     """jieba (search mode) with budget terms added, on a private dictionary instance."""
 
     def __init__(self) -> None:
-        import jieba
-
         jieba.setLogLevel(logging.WARNING)  # jieba logs its dictionary loading to stderr at DEBUG
         self._jieba = jieba.Tokenizer()
         self._jieba.initialize()
@@ -64,9 +63,8 @@ def shared_tokenizer() -> Tokenizer:
 
 def bm25_text(passage: Passage) -> str:
     """What BM25 sees: the passage, its section heading and its department (dense sees the passage only)."""
-    department = passage.doc_id.split("-", 3)[-1]
     heading = passage.section_path[-1] if passage.section_path else ""
-    return f"{department}\n{heading}\n{passage.text}"
+    return BM25_TEXT.format(department=passage.doc_id.split("-", 3)[-1], heading=heading, text=passage.text)
 
 
 def token_ids(tokens: list[str], vocab: dict[str, int]) -> list[int]:
@@ -116,31 +114,3 @@ def _bm25s() -> Any:
 
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its own logger to DEBUG on import
     return bm25s
-
-
-class JiebaBM25Retriever(BaseRetriever):
-    """BM25 over a version's rows; llama-index's own BM25 retriever cannot tokenize Chinese."""
-
-    def __init__(self, rows: RowTable, bm25: Any, tokenizer: Tokenizer, top_k: int = 20,
-                 doc_ids: list[str] | None = None) -> None:
-        super().__init__()
-        self._rows = rows
-        self._bm25 = bm25
-        self._tokenize = tokenizer
-        self.top_k = top_k
-        self.doc_ids = doc_ids
-
-    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        if self._bm25 is None:
-            return []
-        ids = self._bm25.get_tokens_ids(self._tokenize(query_bundle.query_str))
-        if not ids:
-            return []
-        scores = self._bm25.get_scores(ids)
-        mask = self._rows.mask(self.doc_ids)
-        if mask is not None:
-            scores = np.where(mask, scores, 0.0)
-        top = top_rows(scores, self.top_k)
-        return [NodeWithScore(node=passage_node(self._rows.passage(i)), score=float(scores[i]))
-                for i in top if scores[i] > 0]
-
