@@ -37,6 +37,11 @@ class Settings:
     sql_memory_mb: int = _setting(1024, "Memory one query may use, in MB; a query needing more is stopped.")
     max_question_chars: int = _setting(500, "Longest question answered, in characters.")
     retrieve_top_k: int = _setting(5, "Passages returned by narrative retrieval.")
+    qdrant_url: str = _setting(
+        "",
+        "Where passage vectors live: empty keeps them in the index folder; a Qdrant server URL "
+        "(http://host:6333), or a folder for Qdrant's embedded mode (needs requirements-cluster.txt).",
+    )
 
     @property
     def db_path(self) -> Path:

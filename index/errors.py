@@ -86,6 +86,15 @@ class IndexMissingError(BudgetError):
         self.path = path
 
 
+class IndexUnavailableError(BudgetError):
+    """The narrative index cannot be written now: another process is writing it, or the disk refused."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"段落索引暂不可用（{path}：{reason}）")
+        self.path = path
+        self.reason = reason
+
+
 class EmbeddingModelError(BudgetError):
     """The configured embedding model cannot be loaded."""
 

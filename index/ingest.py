@@ -17,8 +17,8 @@ in a later run joins the parts already loaded that are still on disk.
 
 A lock file beside the database keeps two processes from ingesting at once;
 the second waits. After a run that changed anything (or found loaded files
-but no narrative index folder) the narrative index is refreshed
-(``index.search.retriever.refresh_index``), after the write connection is closed.
+and a narrative index that is missing, stale or damaged) the narrative index is
+refreshed (``index.search.retriever.refresh_index``), after the write connection is closed.
 """
 from __future__ import annotations
 
@@ -231,8 +231,7 @@ def _ingest(paths: Sequence[Path | str], settings: Settings, progress: bool, ref
     for entry in report.entries:
         logger.info("%s: %s %s", entry.file, entry.status, entry.detail)
     report.seconds = time.perf_counter() - started
-    index_missing = not settings.index_path.exists() and report.counts["unchanged"] > 0
-    if refresh and (report.changed or index_missing):
+    if refresh and (report.changed or (report.counts["unchanged"] > 0 and _index_needs_repair(settings))):
         _refresh_index(settings, report)
     return report
 
@@ -338,6 +337,13 @@ def _failing(state: _FileState) -> Iterator[None]:
     except Exception as exc:
         logger.exception("ingesting %s failed unexpectedly", state.path)
         state.fail(f"{state.path.name}: 内部错误（{type(exc).__name__}: {exc}）")
+
+
+def _index_needs_repair(settings: Settings) -> bool:
+    """No narrative index yet, or one left stale or damaged (e.g. by a refresh that was killed)."""
+    from index.search.build import index_is_stale
+
+    return not settings.index_path.exists() or index_is_stale(settings)
 
 
 def _refresh_index(settings: Settings, report: IngestReport) -> None:
