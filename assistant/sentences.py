@@ -40,4 +40,9 @@ def key_sentences(sentences: list[str], question: str, limit: int = 3) -> list[i
     if best == 0:
         return [0]
     ranked = sorted(range(len(sentences)), key=lambda i: (-scores[i], i))
-    return sorted(i for i in ranked[:limit] if scores[i] * 2 >= best)
+    chosen = {i for i in ranked[:limit] if scores[i] * 2 >= best}
+    for i in sorted(chosen):  # a clause closed by "；" goes on to the "。" (the reason often comes after it)
+        while i + 1 < len(sentences) and sentences[i].rstrip().endswith(("；", ";")):
+            i += 1
+            chosen.add(i)
+    return sorted(chosen)

@@ -24,3 +24,13 @@ def test_the_sentence_naming_the_asked_standard_is_chosen():
 def test_a_question_asking_for_a_list_keeps_the_whole_passage():
     sentences = split_sentences(PROJECT)
     assert key_sentences(sentences, "这个项目的资金分配情况有哪些？") == list(range(len(sentences)))
+
+
+def test_a_clause_closed_by_a_semicolon_is_quoted_to_the_full_stop():
+    text = ("本单位共有内设机构五个，下属事业单位两个，编制人数八十人，实有人数七十六人，主要承担全市的业务管理和监督检查工作。"
+            "2026年政府性基金预算当年拨款800万元，比上年减少200万元，主要是新建项目减少；"
+            "另外，专项债券安排的改建项目于上年完工，本年不再安排。"
+            "一般公共预算支出按照零基预算的要求编制，人员经费按标准核定，公用经费按定额安排。")
+    sentences = split_sentences(text)
+    chosen = "".join(sentences[i] for i in key_sentences(sentences, "政府性基金预算当年拨款为什么比上年减少？"))
+    assert "专项债券" in chosen and "内设机构" not in chosen

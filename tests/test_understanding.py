@@ -135,6 +135,8 @@ def test_chinese_numerals_give_the_count_of_a_ranking(catalog):
     ("巴州人社局编制数和实有人数是多少？", Intent.FACT),
     ("许昌市人社局考务费项目的自评得分是多少？", Intent.FACT),
     ("轮台县人社局有几辆公务用车？", Intent.FACT),
+    ("许昌市人社局公务接待了多少批次？", Intent.FACT),  # a count, though 公务接待 names an amount
+    ("许昌市人社局公务接待费花了多少钱？", Intent.LOOKUP),
     ("巴州人社局2030年的预算是多少？", Intent.OUT_OF_SCOPE),
 ])
 def test_each_intent_is_recognised_from_its_cue_words(catalog, question, intent):

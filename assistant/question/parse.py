@@ -45,6 +45,9 @@ _TOP = re.compile(r"前(\d{1,2})|(\d{1,2})(?:个|项|家|名|位|类|种|条)")
 _RELATIVE_YEARS = (("前年", -2), ("去年", -1), ("上年度", -1), ("上一年", -1), ("上年", -1), ("今年", 0), ("本年度", 0),
                    ("当年", 0))
 _COMPARED = re.compile(r"(?:比|较|与|同|相比|对比)(?:前年|去年|上年度|上一年|上年)")
+# A count is asked (多少批次, 几辆): the answer is a number of things, stated in a sentence, not an amount.
+_COUNT = re.compile(r"(?:多少|几)个?(?:批次|人次|批|名|人|辆|台|套|户|所|家|处|平方米|亩|间)(?!民|员|经费|支出)")
+_MONEY = re.compile(r"钱|万?元|金额")
 _SCOPE = re.compile(r"(部门|单位)(?:综合)?(?:预算|决算)")
 _BUDGET_IN_FINAL = re.compile(r"预算数|预算是|预算为|预算多少|预算各|的预算|预算和决算|预算、决算")
 
@@ -317,6 +320,8 @@ def _intent(text: str, subjects: list[Subject], measures: list, documents: list[
         if any(cue in text for cue in INTENT_CUES[intent]):
             return intent
     if any(cue in text for cue in FACT_CUES) and not _asks_amount(subjects):
+        return Intent.FACT
+    if _COUNT.search(text) and not _MONEY.search(text):
         return Intent.FACT
     if any(cue in text for cue in INTENT_CUES[Intent.SHARE]):
         return Intent.SHARE
