@@ -54,6 +54,8 @@ class RuleSelector:
             return Selection("both", "问原因：金额取自表格，原因引自说明")
         if intent is Intent.CHANGE:
             return Selection("both", "问增减变化：本年数取自表格，增减额和原因引自说明")
+        if parsed.fact and intent is Intent.LOOKUP and not any(s.concept for s in parsed.subjects):
+            return Selection("both", "问金额和叙述中的事实：金额取自表格，事实引自说明")
         if "年初预算" in parsed.text:
             return Selection("both", "问年初预算与决算：取自决算说明，并核对表格")
         names = {Intent.RANK: "排序", Intent.SHARE: "占比", Intent.COMPARE: "对比", Intent.SUM: "合计",

@@ -149,14 +149,14 @@ def prepare_source(source: SourceText) -> PreparedDocument:
     """Parse a read file; cut its passages, variances and executions; audit it (解析)."""
     from index.audit.narrative import audit_document
     from index.parse.document import parse_document
-    from index.narrative.passages import cut_blocks
+    from index.narrative.passages import cut_blocks, cut_passages
     from index.narrative.variances import extract_executions, extract_variances
 
     started = time.perf_counter()
     document = parse_document(source)
     parsed = time.perf_counter()
     blocks = cut_blocks(document)
-    passages = [block.to_passage(document.meta.doc_id) for block in blocks]
+    passages = cut_passages(document, blocks)
     variances = extract_variances(document, blocks)
     executions = extract_executions(document, blocks)
     findings = audit_document(document, blocks)

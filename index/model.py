@@ -255,6 +255,7 @@ class PassageKind(str, Enum):
     PROJECT = "project"  # a project description (项目名称 … 预算安排规模 …)
     GLOSSARY = "glossary"  # a 名词解释 entry
     PARAGRAPH = "paragraph"  # any other narrative paragraph
+    TABLE_TEXT = "table_text"  # the words of a table of sentences (绩效目标表: 年度目标, 指标值)
 
 
 @dataclass(frozen=True)

@@ -319,8 +319,8 @@ def _intent(text: str, subjects: list[Subject], measures: list, documents: list[
     for intent in (Intent.DEFINE, Intent.EXPLAIN):
         if any(cue in text for cue in INTENT_CUES[intent]):
             return intent
-    if any(cue in text for cue in FACT_CUES) and not _asks_amount(subjects):
-        return Intent.FACT
+    if any(cue in text for cue in FACT_CUES) and not _asks_amount(subjects) and not (subjects and _MONEY.search(text)):
+        return Intent.FACT  # (a printed name's amount and a fact: an amount, the fact quoted beside it)
     if _COUNT.search(text) and not _MONEY.search(text):
         return Intent.FACT
     if any(cue in text for cue in INTENT_CUES[Intent.SHARE]):
