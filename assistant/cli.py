@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from index.config import Settings
@@ -64,4 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         return handler(Settings.from_env(data_dir=args.data_dir), args)
     except BudgetError as exc:
         print(f"错误：{exc.user_message}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # the reader went away (| head): stop quietly, no traceback at exit either
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1

@@ -185,7 +185,7 @@ def _ensure_database(settings: Settings) -> None:
     from index.ingest import ensure_database
 
     report = ensure_database(settings, progress=sys.stderr.isatty())
-    if report is not None:
+    if report is not None and report.entries:
         for line in _ingest_lines(report):
             print(line, file=sys.stderr)
     if not settings.db_path.exists():

@@ -6,12 +6,14 @@ import re
 from assistant.answer import Citation
 from assistant.engines.passages import PassageHit
 from assistant.router import RoutedResult
-from assistant.sentences import key_sentences, split_sentences
+from assistant.sentences import key_lines, key_sentences, split_sentences
 from assistant.engines.figures import Figure
 from assistant.question.catalog import Catalog, DocumentRef
 from assistant.question.parse import ParsedQuestion
+from index.model import PassageKind
 
 MAX_QUOTE = 600
+TABLE_LINES = 6
 _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff\d%])[ \u3000]+(?=[\u4e00-\u9fff\d])|(?<=[\u4e00-\u9fff])[ \u3000]+(?=\S)")
 
 
@@ -116,8 +118,10 @@ def _quote(hit: PassageHit, question: str, catalog: Catalog) -> str:
     p = hit.passage
     doc = _doc(catalog, p.doc_id)
     sentences = split_sentences(p.text) or [p.text]
-    chosen = key_sentences(sentences, question)
-    text = "".join(("……" if i and i - 1 not in chosen else "") + clean_text(sentences[i]) for i in chosen)
+    table = p.kind is PassageKind.TABLE_TEXT  # a table's rows are short lines: more of them, "；" between
+    chosen = key_lines(sentences, question, TABLE_LINES) if table else key_sentences(sentences, question)
+    pieces = [("……" if i and i - 1 not in chosen else "") + clean_text(sentences[i]) for i in chosen]
+    text = "；".join(piece.rstrip("；") for piece in pieces) if table else "".join(pieces)
     if len(text) > MAX_QUOTE:
         text = text[:MAX_QUOTE] + "……"
     section = p.section_path[-1] if p.section_path else ""

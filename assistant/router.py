@@ -18,8 +18,8 @@ from assistant.engines.figures import SqlOutcome
 from assistant.engines.passages import PassageEngine, PassageHit
 from assistant.engines.sql import SqlEngine
 from assistant.question.catalog import Catalog
-from assistant.question.lexicon import Intent
-from assistant.question.parse import ParsedQuestion, parse_question
+from assistant.question.lexicon import FACT_CUES, Intent
+from assistant.question.parse import COUNT_QUESTION, ParsedQuestion, parse_question
 from index.text import name_key
 
 logger = logging.getLogger(__name__)
@@ -93,6 +93,8 @@ class Router:
         hits = self._passages(parsed, outcome)
         if selection.route == "passages" and parsed.intent is not Intent.FACT and _misses_terms(parsed, hits):
             return RoutedResult(Selection("none", _not_in_documents(parsed)))
+        if selection.route == "passages" and parsed.intent is Intent.FACT and _misses_facts(parsed, hits):
+            return RoutedResult(Selection("none", _fact_not_stated(parsed)))
         if selection.route == "both" and outcome is None:
             selection = Selection("passages", selection.reason + "；表格中没有对应的行，只引用说明")
         elif selection.route == "both" and not _uses_table(parsed, outcome):
@@ -116,6 +118,26 @@ def _misses_terms(parsed: ParsedQuestion, hits: list[PassageHit]) -> bool:
     texts = [name_key(hit.passage.text) for hit in hits]
     names = [key for s in parsed.subjects for key in (s.concept.keys() if s.concept else (s.name,))]
     return not any(name in text for name in names for text in texts)
+
+
+def _fact_words(parsed: ParsedQuestion) -> list[str]:
+    """The question's fact words (编制, 实有, 人数), each once: a word holding another is left out."""
+    cues = sorted((c for c in FACT_CUES if c in parsed.text and not c.startswith(("几", "多少"))), key=parsed.text.find)
+    counted = COUNT_QUESTION.search(parsed.text)  # 多少批次: the passage must count 批次
+    cues += [counted.group(1)] if counted and counted.group(1) not in cues else []
+    return [c for c in cues if not any(other != c and other in c for other in cues)]
+
+
+def _misses_facts(parsed: ParsedQuestion, hits: list[PassageHit]) -> bool:
+    """A fact was asked and the passages found do not speak of it: some fact word appears in none of them."""
+    texts = [name_key(hit.passage.text) for hit in hits]
+    return any(not any(word in text for text in texts) for word in _fact_words(parsed))
+
+
+def _fact_not_stated(parsed: ParsedQuestion) -> str:
+    words = "、".join(_fact_words(parsed))
+    documents = "、".join(f"{d.department}{d.year}年{d.kind}" for d in parsed.documents[:3])
+    return f"{documents}的说明中没有找到关于“{words}”的内容（文件没有说明）"
 
 
 def _not_in_documents(parsed: ParsedQuestion) -> str:

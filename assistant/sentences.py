@@ -43,10 +43,26 @@ def key_sentences(sentences: list[str], question: str, limit: int = 3) -> list[i
         return [0]
     ranked = sorted(range(len(sentences)), key=lambda i: (-scores[i], i))
     chosen = {i for i in ranked[:limit] if scores[i] * 2 >= best}
-    if AMOUNT_QUESTION.search(question) and not any(AMOUNT.search(sentences[i]) for i in chosen):
-        chosen.update(next(([i] for i in ranked if AMOUNT.search(sentences[i])), []))
+    _add_amount(chosen, ranked, sentences, question)
     for i in sorted(chosen):  # a clause closed by "；" goes on to the "。" (the reason often comes after it)
         while i + 1 < len(sentences) and sentences[i].rstrip().endswith(("；", ";")):
             i += 1
             chosen.add(i)
     return sorted(chosen)
+
+
+def key_lines(lines: list[str], question: str, limit: int) -> list[int]:
+    """Indices of a table's "label：words" lines whose label shares words with ``question`` (年度目标 for
+    绩效目标是什么), best first up to ``limit``, in table order; the words themselves do not count."""
+    wanted = char_pairs(question)
+    scores = [len(wanted & char_pairs(line.split("：", 1)[0])) for line in lines]
+    ranked = sorted(range(len(lines)), key=lambda i: (-scores[i], i))
+    chosen = {i for i in ranked[:limit] if scores[i]} or {0}
+    _add_amount(chosen, ranked, lines, question)
+    return sorted(chosen)
+
+
+def _add_amount(chosen: set[int], ranked: list[int], sentences: list[str], question: str) -> None:
+    """A question asking an amount gets the best sentence stating one, when none chosen does."""
+    if AMOUNT_QUESTION.search(question) and not any(AMOUNT.search(sentences[i]) for i in chosen):
+        chosen.update(next(([i] for i in ranked if AMOUNT.search(sentences[i])), []))

@@ -106,18 +106,20 @@ def ingest_paths(
 def ensure_database(settings: Settings, progress: bool = False, refresh: bool = True) -> IngestReport | None:
     """Build the database from ``settings.data_dir`` when missing, empty or of an older format; None when nothing to do.
 
-    The report may hold no entries: the data folder has no documents, and the
-    caller decides what to tell the user.
+    A database of an older format is rebuilt from the files it was loaded from (wherever they are) and
+    the data folder's. The report may hold no entries: there are no documents, and the caller decides
+    what to tell the user.
     """
     if _has_documents(settings.db_path):
         return None
-    if not settings.data_dir.is_dir() or not expand_paths([settings.data_dir]):
+    folder = [settings.data_dir] if settings.data_dir.is_dir() else []
+    if not settings.db_path.exists() and not expand_paths(folder):
         return IngestReport()
     with ingest_lock(settings):
         if _has_documents(settings.db_path):
             return None
         logger.info("building %s from %s", settings.db_path, settings.data_dir)
-        return _ingest([settings.data_dir], settings, progress, refresh)
+        return _ingest(folder, settings, progress, refresh)
 
 
 def expand_paths(paths: Sequence[Path | str]) -> list[Path]:

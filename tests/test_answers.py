@@ -94,6 +94,30 @@ def test_lookup_answers_the_table_value_with_unit_document_and_sql(assistant, qu
     assert [(c.value, c.status) for c in answer.checks] == [(v, "match") for v in expected]
 
 
+def test_a_question_asking_where_an_amount_goes_lists_the_rows_under_its_total(assistant):
+    answer = assistant.ask("轮台县人社局2024年一般公共预算项目支出是多少？列在哪些科目？")
+    assert answer.route == "sql"
+    assert numbers(answer.answer)[:2] == [1767.25, 1757.25]
+    assert "其中 社会保险补贴（2080704）：1600.00 万元" in answer.answer
+    assert all(c.status == "match" for c in answer.checks)
+
+
+def test_a_fund_asked_after_qizhong_is_the_part_of_the_amount_not_a_restriction_of_it(assistant):
+    answer = assistant.ask("轮台县人社局2024年收入预算是多少？其中一般公共预算拨款多少？")
+    assert numbers(answer.answer)[:2] == [2140.09, 2103.50]
+    assert "其中一般公共预算：2103.50 万元" in answer.answer
+
+
+def test_a_count_the_narrative_does_not_state_is_declined(assistant):
+    answer = assistant.ask("巴州人社局2024年公务接待了多少批次？")
+    assert answer.route == "none" and "批次" in answer.reason
+
+
+def test_words_inside_a_quoted_name_name_nothing_of_their_own(assistant):
+    answer = assistant.ask("轮台县人社局“三支一扶人员经费”项目的绩效目标是什么？")
+    assert "人员经费：" not in answer.answer and not answer.sql
+
+
 def test_compare_answers_each_document_in_the_order_named(assistant):
     answer = assistant.ask("许昌市人社局和轮台县人社局的行政运行分别是多少？")
     assert answer.route == "sql"

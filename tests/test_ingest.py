@@ -406,3 +406,16 @@ def test_a_database_of_an_older_format_is_rebuilt_from_its_files_losing_none(tmp
     with BudgetStore.open(settings.db_path, read_only=True) as store:
         assert store.is_current
         assert {d.doc_id for d in store.documents()} == {LUNTAI_ID, XUCHANG_ID}
+
+
+def test_a_database_of_an_older_format_is_rebuilt_when_every_file_lies_outside_the_data_folder(tmp_path):
+    data_dir = tmp_path / "data"
+    elsewhere = copy_seeds(tmp_path / "elsewhere", BAZHOU)
+    settings = settings_for(data_dir)
+    ingest_paths(elsewhere, settings)
+    with BudgetStore.open(settings.db_path) as store:
+        store.connection.execute("UPDATE data_format SET version = 'older'")
+    report = ensure_database(settings)
+    assert [(e.status, e.detail) for e in report.entries] == [("loaded", BAZHOU_ID)]
+    with BudgetStore.open(settings.db_path, read_only=True) as store:
+        assert store.is_current and [d.doc_id for d in store.documents()] == [BAZHOU_ID]

@@ -1,7 +1,7 @@
 """A passage answer quotes the sentences that answer the question."""
 from __future__ import annotations
 
-from assistant.sentences import WHOLE_PASSAGE_CHARS, key_sentences, split_sentences
+from assistant.sentences import WHOLE_PASSAGE_CHARS, key_lines, key_sentences, split_sentences
 
 PROJECT = ("项目名称：巴财社[2023]81号关于提前下达2024年高校毕业生“三支一扶”计划中央财政补助资金预算的通知\n"
            "预算安排规模：147 万元\n项目承担单位：轮台县人力资源和社会保障局\n"
@@ -46,3 +46,11 @@ def test_a_question_asking_an_amount_gets_the_line_that_states_one():
     assert len(target) > WHOLE_PASSAGE_CHARS
     chosen = [sentences[i] for i in key_sentences(sentences, "档案数字化经费项目安排多少钱？绩效目标是什么？")]
     assert any("56.80" in s for s in chosen) and any(s.startswith("年度目标") for s in chosen)
+
+
+def test_a_table_line_is_chosen_by_its_label():
+    lines = ["项目支出绩效目标表", "项目名称：档案数字化经费", "主管部门：甲市档案局", "资金总额：56.80",
+             "年度目标：完成馆藏档案数字化加工，全年完成十万页。", "数量指标 加工页数：≥10万页", "满意度指标 利用者满意度：≥90%"]
+    chosen = [lines[i] for i in key_lines(lines, "档案数字化经费安排多少钱？绩效目标是什么？", 6)]
+    assert chosen[0] == "项目支出绩效目标表" and "资金总额：56.80" in chosen
+    assert any(line.startswith("年度目标") for line in chosen) and "主管部门：甲市档案局" not in chosen

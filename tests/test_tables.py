@@ -12,6 +12,7 @@ from index.errors import DocumentParseError
 from index.model import Line, Measure, SubjectSystem, Table, TableKind
 from index.amounts import parse_number
 from index.parse.tables import parse_tables
+from index.parse.templates import column_measure
 
 K = TableKind
 
@@ -306,6 +307,8 @@ def test_subject_codes_are_normalised(parts, code, level):
 def test_code_before_name_is_split():
     assert split_leading_code("201 一般公共服务支出") == ("201", "一般公共服务支出")
     assert split_leading_code("一、一般公共服务支出") == (None, "一、一般公共服务支出")
+    assert split_leading_code("[301]工资福利支出") == ("301", "工资福利支出")
+    assert split_leading_code("【30101】基本工资") == ("30101", "基本工资")
     assert split_leading_code("100 万元以上设备") == (None, "100 万元以上设备")
     assert make_subject("30101").system is SubjectSystem.ECONOMIC
     assert make_subject("2080101", economic_table=False).system is SubjectSystem.FUNCTIONAL
@@ -571,3 +574,36 @@ def test_a_subheader_printed_past_the_end_of_its_group_is_moved_back_into_it():
     cells = {c.column_path: c.value for c in total.cells if c.value is not None}
     assert (cells["单位资金"], cells["财政拨款结转"]) == (375.98, 2596.0)
     assert total.value(Measure.UNIT_FUNDS) == 375.98 and total.value(Measure.CARRYOVER) == 2596.0
+
+
+def _rows(header: list[list[str]], body: list[list[str]], kind: TableKind = TableKind.PROCUREMENT):
+    from index.parse.layouts import Item
+    from index.parse.rows import RowContext, build_rows
+
+    items = [Item(n, n, cells=cells) for n, cells in enumerate(header + body, start=1)]
+    return build_rows(items[:len(header)], items[len(header):], RowContext(kind, "万元"))[1]
+
+
+def test_code_columns_beside_an_amount_are_no_second_panel():
+    """采购项目 | 数量 | 部门经济科目 类/款 | 采购时间 | 预算金额: one row per item, its amount in it."""
+    rows = _rows([["采购项目", "数量", "部门经济科目", "", "采购时间", "预算金额"],
+                  ["", "", "类", "款", "", ""]],
+                 [["合计", "3", "", "", "", "80.00"], ["档案扫描设备", "2", "310", "02", "2025-03-01", "50.00"],
+                  ["机房空调", "1", "310", "07", "2025-05-10", "30.00"]])
+    assert [(r.label, r.value(Measure.TOTAL)) for r in rows] == [("合计", 80.0), ("档案扫描设备", 50.0), ("机房空调", 30.0)]
+    assert rows[1].texts["采购时间"] == "2025-03-01" and rows[1].subject is None
+
+
+def test_rows_without_a_name_column_are_not_all_totals():
+    rows = _rows([["总计", "基本支出", "项目支出"]], [["100.00", "60.00", "40.00"], ["20.00", "20.00", ""]],
+                 TableKind.EXPENDITURE)
+    assert [r.label for r in rows] == ["", ""]
+    single = _rows([["总计", "基本支出", "项目支出"]], [["100.00", "60.00", "40.00"]], TableKind.EXPENDITURE)
+    assert [r.label for r in single] == ["合计"]
+
+
+def test_a_part_heading_subtotal_is_that_part_and_a_year_column_is_a_total():
+    assert column_measure(["基本支出", "小计"]) is Measure.BASIC
+    assert column_measure(["2026年政府采购项目", "小计"]) is Measure.OTHER
+    assert column_measure(["2026年预算数"]) is Measure.TOTAL and column_measure(["支出总计"]) is Measure.TOTAL
+    assert column_measure(["人员类"]) is Measure.PERSONNEL

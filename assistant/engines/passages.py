@@ -37,14 +37,16 @@ class PassageHit:
 
 def _rerank(parsed: ParsedQuestion, hits: list[PassageHit]) -> list[PassageHit]:
     """Prefer passages whose heading or text holds the question's cue words and names (stable otherwise)."""
-    cues = [c for c in FACT_CUES if c in parsed.text] + [s.name for s in parsed.subjects]
+    cues = [(c,) for c in FACT_CUES if c in parsed.text]
+    cues += [s.concept.keys() if s.concept else (name_key(s.name),) for s in parsed.subjects]  # any wording
     if not cues:
         return hits
 
     def bonus(hit: PassageHit) -> float:
         heading = name_key(" ".join(hit.passage.section_path[-1:]))
         text = name_key(hit.passage.text)
-        return sum(1.0 for c in cues if c in heading) + sum(0.5 for c in cues if c in text)
+        return (sum(1.0 for words in cues if any(w in heading for w in words))
+                + sum(0.5 for words in cues if any(w in text for w in words)))
 
     return sorted(hits, key=lambda h: -bonus(h))
 

@@ -170,6 +170,7 @@ class Resolver:
             rows.setdefault((cell.table_id, cell.row_index), []).append(cell)
         if pattern is None:
             rows = _total_rows(rows)
+            rows.update(_unlabelled_totals(cells, kinds, {table_id for table_id, _ in rows}))
         column = re.compile(locator.column) if locator.column else None
         found = []
         for row in rows.values():
@@ -183,6 +184,21 @@ class Resolver:
 
     # -- printed names ----------------------------------------------------------------------------------
 
+    def _heading(self, cells: list[Candidate], wanted: set[str], doc_id: str) -> Resolution:
+        """A name printed only as a table's title (专项业务经费支出表) or a column heading: the total of that
+        table, else that column's cell on the total row."""
+        titled = [c for c in cells if any(name_key(c.table_name).removesuffix("表").endswith(w) for w in wanted)]
+        rows: dict[tuple[int, int], list[Candidate]] = {}
+        for cell in titled:
+            label = name_key(_unnumbered(cell.row_label))
+            if not cell.subject_code and (_TOTAL.match(label) or _GRAND.search(label)):
+                rows.setdefault((cell.table_id, cell.row_index), []).append(cell)
+        found = [c for c in (_pick(row, ("total",)) for row in _total_rows(rows).values()) if c is not None]
+        if found:
+            return _decide(doc_id, found, "以其为名的表的合计")
+        found = _heading_total(cells, wanted)
+        return _decide(doc_id, found, "同名列的合计行") if found else Resolution(doc_id)
+
     def printed(self, keys: Sequence[str], codes: Sequence[str], doc_id: str, final: bool, fund: str | None = None,
                 measure: str | None = None, kind: str = "label") -> Resolution:
         """A subject, row or project printed in the document's tables, from the table its fund and kind call for."""
@@ -192,7 +208,7 @@ class Resolver:
         matching = [c for c in cells if (c.subject_code and c.subject_code in code_set)
                     or _key(c.row_label) in wanted or (c.project_name and _key(c.project_name) in wanted)]
         if not matching:
-            return Resolution(doc_id)
+            return self._heading(cells, wanted, doc_id)
         measures = _measures(("total",), final, measure)
         order = [k for k, f in TABLE_FUNDS.items() if f == fund] if fund else list(TERM_TABLES.get(kind, ()))
         order += [k for k in TERM_TABLES["label"] if k not in order] if not fund else []
@@ -209,6 +225,18 @@ class Resolver:
         return Resolution(doc_id)
 
 
+def _heading_total(self_cells: list[Candidate], wanted: set[str]) -> list[Candidate]:
+    """Cells of a column headed by the name, on their table's total row, one per table."""
+    found: dict[int, Candidate] = {}
+    for cell in self_cells:
+        if cell.table_id in found or _key(cell.column_path.split("/")[-1]) not in wanted:
+            continue
+        label = name_key(_unnumbered(cell.row_label))
+        if not cell.subject_code and (_TOTAL.match(label) or _GRAND.search(label)):
+            found[cell.table_id] = cell
+    return list(found.values())
+
+
 def _for_fund(locators: Sequence[Locator], fund: str | None) -> list[Locator]:
     """The locators of the asked fund; with no fund, all of them, all-funds tables first.
 
@@ -217,7 +245,8 @@ def _for_fund(locators: Sequence[Locator], fund: str | None) -> list[Locator]:
     """
     if fund:
         own = [loc for loc in locators if loc.fund == fund or (loc.measures[0] == fund)]
-        return own or (list(locators) if len({loc.fund for loc in locators}) == 1 else [])
+        funds = {loc.fund for loc in locators}
+        return own or (list(locators) if len(funds) == 1 and None not in funds else [])
     return sorted(locators, key=lambda loc: 0 if loc.fund is None else 1) if _mixed(locators) else list(locators)
 
 
@@ -268,6 +297,29 @@ def _total_rows(rows: dict[tuple[int, int], list[Candidate]]) -> dict[tuple[int,
         if table_id not in best or rank < best[table_id][0]:
             best[table_id] = (rank, key[1])
     return {(table_id, row): rows[(table_id, row)] for table_id, (_, row) in best.items()}
+
+
+def _unlabelled_totals(cells: list[Candidate], kinds: set[str],
+                       done: set[int]) -> dict[tuple[int, int], list[Candidate]]:
+    """Tables of coded subjects whose total row is not printed as 合计 (it names the unit instead): the first
+    uncoded row, when each of its amounts is the sum of the class (类) rows below it."""
+    tables: dict[int, dict[int, list[Candidate]]] = {}
+    for cell in cells:
+        if cell.table_kind in kinds and cell.table_id not in done:
+            tables.setdefault(cell.table_id, {}).setdefault(cell.row_index, []).append(cell)
+    found = {}
+    for table_id, rows in tables.items():
+        first = rows[min(rows)]
+        if first[0].subject_code or first[0].project_name:
+            continue
+        classes = [row for row in rows.values() if row[0].subject_code and len(row[0].subject_code) == 3]
+        sums: dict[str, float] = {}
+        for row in classes:
+            for c in row:
+                sums[c.column_path] = sums.get(c.column_path, 0.0) + c.value
+        if classes and all(agrees(c.value, sums.get(c.column_path, 0.0), ROUNDING_WAN * len(classes)) for c in first):
+            found[(table_id, min(rows))] = first
+    return found
 
 
 def _table_has(cells: list[Candidate], table_id: int, pattern: str) -> bool:

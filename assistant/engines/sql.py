@@ -29,6 +29,9 @@ from index.model import Measure
 logger = logging.getLogger(__name__)
 
 MAX_SUBJECTS = 4
+MAX_BREAKDOWN = 12
+# The question asks what an amount is made of: the rows of its table below the total are listed with it.
+_BREAKDOWN = re.compile(r"哪个科目|哪些科目|什么科目|列在|哪(?:个|些)方面|用于哪|用在哪|构成|明细|由哪些|包括哪些|分别是哪些")
 MEASURE_NAMES = {"basic": "基本支出", "project": "项目支出", "personnel": "人员经费", "public": "公用经费",
                  "initial_budget": "年初预算数", "adjusted_budget": "调整预算数", "budget": "预算数", "final": "决算数"}
 RANK_DOCUMENT_CUES = re.compile(r"哪个(部门|单位|局|文件)|哪家|哪一(个|家)|各(部门|单位)|几个(部门|单位)")
@@ -37,6 +40,11 @@ _PROJECT_KINDS = ("projects", "general_project", "fiscal_project", "carryover")
 # A fund named as the part of a share: its income line, its expenditure line.
 _FUND_PARTS = {"general_budget": ("general_income", "general_expenditure"), "gov_fund": ("gov_fund", "gov_fund"),
                "state_capital": ("state_capital", "state_capital"), "fiscal": ("fiscal_income", "fiscal_expenditure")}
+_INCOMES = {"grand_total", "income", "current_income"}
+_EXPENDITURES = {"expenditure", "current_expenditure"}
+_FUND_CONCEPTS = {key for pair in _FUND_PARTS.values() for key in pair}
+FUND_NAMES = {"general_budget": "一般公共预算", "gov_fund": "政府性基金预算", "state_capital": "国有资本经营预算",
+              "fiscal": "财政拨款"}
 CELLS_SELECT = (
     "SELECT d.department, t.number AS table_number, t.name AS table_name, c.row_label, c.subject_code,\n"
     "       c.project_name, c.column_path, c.measure, c.value AS amount, c.line, coalesce(c.page, t.page) AS page,"
@@ -104,6 +112,21 @@ class SqlEngine:
                     continue
                 figures += _figures(doc, label, resolution)
                 used += resolution.cells + resolution.parts
+                if len(asks) == 1 and _BREAKDOWN.search(parsed.text) and resolution.value is not None \
+                        and resolution.cells:
+                    rows = self._rows_under(resolution.cells[0])
+                    figures += [Figure(doc, f"其中 {c.project_name or c.row_label}"
+                                       + (f"（{c.subject_code}）" if c.subject_code else ""),
+                                       c.value, source=c.source, page=c.page) for c in rows]
+                    used += rows
+        if parsed.part_fund and len(asks) == 1 and asks[0][0].concept is not None:
+            part = _fund_part(asks[0][0].concept, parsed.part_fund)
+            fund = None if part.concept.key in _FUND_CONCEPTS else parsed.part_fund  # a fund's own line
+            for doc in parsed.documents:
+                resolution = self.resolve(part, doc, fund, asks[0][1])
+                if resolution.found and not resolution.ambiguous:
+                    figures += _figures(doc, f"其中{FUND_NAMES[parsed.part_fund]}", resolution)
+                    used += resolution.cells + resolution.parts
         if not used:
             return None
         result = self._cells_sql(used)
@@ -113,6 +136,13 @@ class SqlEngine:
         if len(asks) == 1:
             _derive(parsed, outcome)
         return outcome
+
+    def _rows_under(self, total: Candidate) -> list[Candidate]:
+        """The coded subject and project rows of the total's table, in the total's column, amounts not zero."""
+        cells = [c for c in self.resolver.cells(total.doc_id) if c.table_id == total.table_id
+                 and c.column_path == total.column_path and c.row_index != total.row_index
+                 and (c.subject_code or c.project_name) and c.value]
+        return cells[:MAX_BREAKDOWN]
 
     def resolve(self, subject: Subject, doc: DocumentRef, fund: str | None, measure: Any) -> Resolution:
         """The cell(s) of one subject in one document."""
@@ -244,6 +274,14 @@ class SqlEngine:
             for _ in keys)
         return self.select(f"{CELLS_SELECT}WHERE {where}\nORDER BY c.doc_id, c.table_id, c.row_index",
                            [value for key in keys for value in key])
+
+
+def _fund_part(concept: Concept, fund: str) -> Subject:
+    """The fund's line of an income or expenditure total (收入 → 财政拨款收入); else the concept itself, of that fund."""
+    if concept.key in _INCOMES | _EXPENDITURES:
+        key = _FUND_PARTS[fund][0 if concept.key in _INCOMES else 1]
+        return Subject(BY_KEY[key].name, 0, concept=BY_KEY[key])
+    return Subject(concept.name, 0, concept=concept)
 
 
 def _asks(parsed: ParsedQuestion) -> list[tuple[Subject, Any]]:

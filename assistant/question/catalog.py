@@ -67,12 +67,15 @@ class Term:
     projects: set[str] = field(default_factory=set)  # project names as printed
     table_kinds: set[str] = field(default_factory=set)
     systems: set[str] = field(default_factory=set)  # functional / economic, for coded names
+    columns: set[str] = field(default_factory=set)  # column headings as printed (专项业务经费支出)
 
     @property
     def kind(self) -> str:
-        """functional / economic (a coded subject), project, or label."""
+        """functional / economic (a coded subject), project, label, or column (a heading only)."""
         if self.codes:
             return "economic" if self.systems == {"economic"} else "functional"
+        if self.columns and not self.labels and not self.projects:
+            return "column"
         return "project" if self.projects and not self.labels - self.projects else "label"
 
 
@@ -113,6 +116,16 @@ class Catalog:
                     term = terms.setdefault(key, Term(key))
                     term.projects.add(project)
                     term.table_kinds.add(table_kind)
+        headings = connection.execute(
+            "SELECT DISTINCT c.column_path, t.kind FROM cells c JOIN tables t USING (doc_id, table_id) "
+            "WHERE c.value IS NOT NULL AND c.unit = '万元' AND c.measure = 'other'").fetchall()
+        for path, table_kind in headings:
+            heading = path.split("/")[-1]
+            key = term_key(heading)
+            if len(key) >= 3 and not re.search(r"\d", key):
+                term = terms.setdefault(key, Term(key))
+                term.columns.add(heading)
+                term.table_kinds.add(table_kind)
         logger.info("catalog: %d documents, %d names", len(documents), len(terms))
         return cls(documents, terms)
 

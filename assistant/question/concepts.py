@@ -91,6 +91,7 @@ CONCEPTS: tuple[Concept, ...] = (
         _row("summary", r"^(?:收入总计|收支总计|总计)$", panel="收入"),
         _row("summary", r"^(?:支出总计|总计)$", panel="支出"),
         _row("summary", r"^(?:收入总计|收支总计|总计)$"),
+        _row("summary", r"^收入合计$", panel="收入"),  # a summary with no 总计 line (no carry-over): its last line
     )),
     Concept("current_income", "本年收入合计", ("本年收入合计", "本年收入", "当年收入"), (
         _row("summary", r"^本年收入合计$", panel="收入"),
@@ -101,8 +102,13 @@ CONCEPTS: tuple[Concept, ...] = (
         _total("income"),
         _row("summary", r"^(?:收入总计|总计)$", panel="收入"),
     )),
+    Concept("current_expenditure", "本年支出合计", ("本年支出合计", "本年支出", "当年支出"), (
+        _row("summary", r"^本年支出合计$", panel="支出"),
+        _row("summary", r"^本年支出合计$"),
+        _total("expenditure"),
+    )),
     Concept("expenditure", "支出合计", (
-        "本年支出合计", "本年支出", "支出合计", "支出预算", "预算支出", "总支出", "支出总额", "部门支出", "全年支出",
+        "支出合计", "支出预算", "预算支出", "总支出", "支出总额", "部门支出", "全年支出",
         "支出预算总额", "部门支出预算总额", "支出预算总量"), (
         _total("expenditure"),
         _row("summary", r"^本年支出合计$", panel="支出"),
@@ -173,11 +179,11 @@ CONCEPTS: tuple[Concept, ...] = (
         Locator(_THREE, r"接待"),
         Locator(_THREE, None, column=r"接待[^/]*$"),
     )),
-    Concept("meeting", "会议费", ("会议费",), (
+    Concept("meeting", "会议费", ("会议费", "会议支出", "开会"), (
         Locator(_THREE, r"^会议费$"), _row("general_basic", r"^会议费$"), _row("basic", r"^会议费$"),
         _row("general_economic", r"^会议费$"), _row("expenditure_economic", r"^会议费$"),
     )),
-    Concept("training", "培训费", ("培训费",), (
+    Concept("training", "培训费", ("培训费", "培训"), (
         Locator(_THREE, r"^培训费$"), _row("general_basic", r"^培训费$"), _row("basic", r"^培训费$"),
         _row("general_economic", r"^培训费$"), _row("expenditure_economic", r"^培训费$"),
     )),

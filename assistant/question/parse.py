@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from typing import Sequence
 
 import cn2an
 
@@ -46,8 +47,10 @@ _RELATIVE_YEARS = (("前年", -2), ("去年", -1), ("上年度", -1), ("上一�
                    ("当年", 0))
 _COMPARED = re.compile(r"(?:比|较|与|同|相比|对比)(?:前年|去年|上年度|上一年|上年)")
 # A count is asked (多少批次, 几辆): the answer is a number of things, stated in a sentence, not an amount.
-_COUNT = re.compile(r"(?:多少|几)个?(?:批次|人次|批|名|人|辆|台|套|户|所|家|处|平方米|亩|间)(?!民|员|经费|支出)")
+COUNT_QUESTION = re.compile(r"(?:多少|几)个?(批次|人次|批|名|人|辆|台|套|户|所|家|处|平方米|亩|间)(?!民|员|经费|支出)")
 _MONEY = re.compile(r"钱|万?元|金额")
+_FUND_LINE = re.compile(r"^(?:一般公共预算|政府性基金|国有资本经营|财政)(?:预算)?(?:财政)?(?:拨款|资金)?(?:收入)?$")
+_QUOTED = re.compile(r"[“\"「『‘](.{2,60}?)[”\"」』’]")
 _SCOPE = re.compile(r"(部门|单位)(?:综合)?(?:预算|决算)")
 _BUDGET_IN_FINAL = re.compile(r"预算数|预算是|预算为|预算多少|预算各|的预算|预算和决算|预算、决算")
 
@@ -75,6 +78,7 @@ class ParsedQuestion:
     measure: Measure | str | None = None
     measures: list[Measure | str] = field(default_factory=list)  # every measure named, in order
     fund: str | None = None
+    part_fund: str | None = None  # "其中财政拨款多少": the fund's part of the amount asked is asked too
     years: list[int] = field(default_factory=list)
     kind: str | None = None  # 预算 | 决算 when the question says so
     scope: str | None = None  # 部门 | 单位 when the question says so
@@ -121,17 +125,25 @@ def parse_question(question: str, catalog: Catalog) -> ParsedQuestion:
     scope = scope_match.group(1) if scope_match else None
     if not out_of_scope:
         documents, out_of_scope = _filter_documents(documents, years, kind, scope, catalog)
-    subjects, bare = _match_subjects(text, catalog.terms)
+    subjects, bare = _match_subjects(text, catalog.terms, _quoted(question))
     measures = _measures(bare, documents)
     subjects, measures = _column_concepts(subjects, measures, bare)
-    fund = next((f for word, f in FUND_WORDS if word in bare), None)
+    head, _, tail = bare.partition("其中")
+    fund = next((f for word, f in FUND_WORDS if word in head), None)
+    part_fund = next((f for word, f in FUND_WORDS if word in tail), None) if subjects else None
+    if "其中" in text:  # "其中一般公共预算资金…多少": the fund's part of the amount, not an amount of its own
+        after = text.find("其中")
+        named = [s for s in subjects if s.start > after and _FUND_LINE.match(s.key or s.name)]
+        if named and len(named) < len(subjects):
+            subjects = [s for s in subjects if s not in named]
+            part_fund = part_fund or next((f for word, f in FUND_WORDS if word in named[0].key), None)
     intent = _intent(text, subjects, measures, documents, years, out_of_scope, named)
     parsed = ParsedQuestion(
         question=question, text=text, intent=intent, documents=documents, subjects=subjects,
         measure=measures[0] if measures else None, measures=measures, fund=fund, years=years, kind=kind,
         scope=scope, named=named, out_of_scope=out_of_scope,
         descending=not any(cue in text for cue in ASCENDING_CUES), top_n=_top_n(text),
-        fact=any(cue in text for cue in FACT_CUES),
+        fact=any(cue in text for cue in FACT_CUES), part_fund=part_fund,
     )
     logger.info("parsed %r: intent=%s docs=%s subjects=%s measures=%s fund=%s years=%s", question, intent.value,
                 parsed.doc_ids, [s.name for s in subjects], measures, fund, years)
@@ -248,13 +260,28 @@ def _filter_documents(documents: list[DocumentRef], years: list[int], kind: str 
 
 # -- subjects and measures -----------------------------------------------------------------------------
 
-def _match_subjects(text: str, terms: dict[str, Term]) -> tuple[list[Subject], str]:
+def _quoted(question: str) -> list[str]:
+    """Names the question puts in quotation marks (“2019年度聘请专家人员经费”项目), as ``name_key``s without
+    their years (the years are read out of the question's text)."""
+    keys = [_SHORT_YEAR.sub("", _YEAR.sub("", _YEAR_RANGE.sub("", name_key(q)))) for q in _QUOTED.findall(question)]
+    return [key for key in keys if len(key) >= 2]
+
+
+def _match_subjects(text: str, terms: dict[str, Term], quoted: Sequence[str] = ()) -> tuple[list[Subject], str]:
     """Concepts and printed names in ``text``: longest first (the earlier on a tie), not overlapping; and the
-    text without them. A fund named before another subject (政府性基金预算安排的X) is the fund, not a subject."""
+    text without them. A fund named before another subject (政府性基金预算安排的X) is the fund, not a subject.
+
+    A quoted name is one name: words inside it (人员经费 in “聘请专家人员经费”) name nothing of their own;
+    a quoted name no table prints is still the subject (the narrative may name it).
+    """
     candidates = [(key, Subject(concept.name, 0, concept=concept, key=key)) for key, concept in CONCEPT_WORDS]
     candidates += [(key, Subject(key, 0, term=term, key=key)) for key, term in terms.items()
                    if key not in GENERIC_LABELS and len(key) >= 2]
+    candidates += [(key, Subject(key, 0, term=Term(key), key=key)) for key in quoted if key not in terms]
     spans = [(m.start(), m.end(), subject) for key, subject in candidates for m in re.finditer(re.escape(key), text)]
+    inside = [(m.start(), m.end()) for key in quoted for m in re.finditer(re.escape(key), text)]
+    spans = [(s, e, subject) for s, e, subject in spans
+             if not any(qs <= s and e <= qe and (qs, qe) != (s, e) for qs, qe in inside)]
     spans.sort(key=lambda s: (-(s[1] - s[0]), s[0]))
     found: list[tuple[int, int, Subject]] = []
     for start, end, subject in spans:
@@ -321,7 +348,7 @@ def _intent(text: str, subjects: list[Subject], measures: list, documents: list[
             return intent
     if any(cue in text for cue in FACT_CUES) and not _asks_amount(subjects) and not (subjects and _MONEY.search(text)):
         return Intent.FACT  # (a printed name's amount and a fact: an amount, the fact quoted beside it)
-    if _COUNT.search(text) and not _MONEY.search(text):
+    if COUNT_QUESTION.search(text) and not _MONEY.search(text):
         return Intent.FACT
     if any(cue in text for cue in INTENT_CUES[Intent.SHARE]):
         return Intent.SHARE

@@ -145,7 +145,11 @@ def _role(path: list[str]) -> str:
 
 
 def panels(columns: list[Column]) -> list[list[Column]]:
-    """Split columns into side-by-side panels: a label/code column after a value column opens one."""
+    """Split columns into side-by-side panels: a label/code column after a value column opens one.
+
+    A group of code columns with no name column (部门经济科目 类/款 beside an item's amount) is not a
+    panel: it stays in the row, its codes unread.
+    """
     groups: list[list[Column]] = [[]]
     seen_value = False
     for col in columns:
@@ -155,7 +159,13 @@ def panels(columns: list[Column]) -> list[list[Column]]:
         if col.role == VALUE:
             seen_value = True
         groups[-1].append(col)
-    return [g for g in groups if g]
+    merged: list[list[Column]] = []
+    for group in (g for g in groups if g):
+        if merged and not any(c.role in (LABEL, PROJECT) for c in group):
+            merged[-1].extend(replace(c, role=SKIP) if c.role == CODE else c for c in group)
+        else:
+            merged.append(group)
+    return merged
 
 
 def panel_name(group: list[Column], body: list[Item] = ()) -> str:
@@ -182,6 +192,7 @@ def panel_name(group: list[Column], body: list[Item] = ()) -> str:
 class RowContext:
     kind: TableKind
     unit: str  # the table's unit (元 / 万元 / 亿元): money is converted to 万元
+    body_rows: int = 1  # rows in the part being read
 
 
 def build_rows(header: list[Item], body: list[Item], ctx: RowContext) -> tuple[list[str], list[Row]]:
@@ -196,6 +207,7 @@ def build_rows(header: list[Item], body: list[Item], ctx: RowContext) -> tuple[l
     if ctx.kind is TableKind.THREE_PUBLIC and _items_as_columns(columns, body):
         return value_paths, _transpose_three_public(columns, body[0], ctx)
     names = [panel_name(group, body) for group in groups]
+    ctx = replace(ctx, body_rows=len(body))
     rows: list[Row] = []
     for item in body:
         cells = (item.cells or []) + [""] * (width - len(item.cells or []))
@@ -266,7 +278,7 @@ def _group_row(item: Item, cells: list[str], group: list[Column], ctx: RowContex
         return None
     if not label:
         label = project or code or ""
-    if not label and not any(col.role in (CODE, LABEL, PROJECT) for col in group):
+    if not label and ctx.body_rows == 1 and not any(col.role in (CODE, LABEL, PROJECT) for col in group):
         label = "合计"  # 江苏 公开03表: one row of amounts under the column names, no label column
     if _SPACED.match(label):
         label = re.sub(r"\s+", "", label)

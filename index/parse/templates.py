@@ -124,7 +124,7 @@ EMPTY_NOTE = re.compile(r"空表|无数据|(没有|无).{0,20}(收入|支出|安
 SKIP_COLUMN = re.compile(r"^(行次|栏次|序号|编号|排序)$")
 CODE_COLUMN = re.compile(r"编码|代码|^[类款项]$")
 PROJECT_COLUMN = re.compile(r"项目名称")
-LABEL_COLUMN = re.compile(r"名称|^项目$|科目$|类别$|功能分类$|内容$|^收入$|^支出$|^采购|^经济科目$")
+LABEL_COLUMN = re.compile(r"名称|^项目$|科目$|类别$|^预算单位$|功能分类$|内容$|^收入$|^支出$|^采购(?:$|项目|品目|目录|内容|类别)|^经济科目$")
 
 # Rows that total a table or a panel.
 TOTAL_LABEL = re.compile(r"^(合计|总计|收入总计|支出总计|本年收入合计|本年支出合计|人员经费合计|公用经费合计)$")
