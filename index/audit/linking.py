@@ -19,6 +19,7 @@ import difflib
 import logging
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Iterable, Sequence
 
 from index.amounts import ROUNDING_WAN, UNIT_FACTORS, decimals, rounding
@@ -135,6 +136,7 @@ class CellIndex:
         for cell in cells:
             self.tables.setdefault(cell.table_id, {}).setdefault(cell.row_index, []).append(cell)
         self._kinds = {tid: next(iter(rows.values()))[0].table_kind for tid, rows in self.tables.items() if rows}
+        self._cores: dict[int, str] | None = None  # title_core of each table, when first asked
 
     @classmethod
     def from_document(cls, document: Document) -> "CellIndex":
@@ -169,8 +171,10 @@ class CellIndex:
         core = title_core(section_title)
         if len(core) < 4:
             return []
-        return [tid for tid, rows in self.tables.items()
-                if rows and title_core(next(iter(rows.values()))[0].table_name) == core]
+        if self._cores is None:
+            self._cores = {tid: title_core(next(iter(rows.values()))[0].table_name)
+                           for tid, rows in self.tables.items() if rows}
+        return [tid for tid, table_core in self._cores.items() if table_core == core]
 
     def rows(self, table_id: int) -> dict[int, list[CellRef]]:
         return self.tables.get(table_id, {})
@@ -213,6 +217,7 @@ def scope_for_section(title: str) -> tuple[str, ...]:
     return ()
 
 
+@lru_cache(maxsize=4096)  # asked of every table for every amount linked
 def title_core(title: str) -> str:
     """A section or table title without numbering, year, 情况说明 / 表 and a bracketed tail."""
     text = _NUMBERING.sub("", name_key(title))
@@ -263,6 +268,7 @@ def link_amount(
     return None
 
 
+@lru_cache(maxsize=16384)
 def item_name(label: str) -> str:
     """A row label or subject as an item name: numbering, 其中, trailing 资金 / 拨款 removed."""
     name = name_key(label)
