@@ -90,7 +90,8 @@ def _figures_text(figures: list[Figure]) -> str:
 
 def _candidates_text(figures: list[Figure]) -> str:
     """Cells that may be the one asked for: shown as candidates, not as the answer."""
-    lines = ["表格中有几个可能的数，无法确定哪一个是所问的数（以下仅供核对，不作为答案）："]
+    lines = ["表格中有几个可能的数，无法确定哪一个是所问的数（以下仅供核对，不作为答案）：" if len(figures) > 1
+             else "表格中找到一个可能的数，但无法确认它就是所问的数（以下仅供核对，不作为答案）："]
     for doc, group in _by_document(figures):
         lines.append(f"{_doc_name(doc)}：")
         lines += [f"- {f.label}：{_amount(f.value, f.unit)}（{f.source}）" for f in group]

@@ -84,6 +84,8 @@ def numbers(text: str) -> list[float]:
     ("轮台县人社局基本支出是多少？", [336.25]),
     ("轮台县人社局社保补贴预算多少？", [1600.00]),
     ("许昌市人社局本年收入合计是多少？", [11684.56]),
+    ("巴州人社局2024年一般公共预算基本支出里的办公费安排了多少？", [4.80]),  # the basic table's own total column
+    ("许昌市人社局2023年基本支出中的公务接待费是多少？", [2.00]),  # the economic subject, not the 三公 line
 ])
 def test_lookup_answers_the_table_value_with_unit_document_and_sql(assistant, question, expected):
     answer = assistant.ask(question)

@@ -164,7 +164,20 @@ def test_printed_names_lose_numbering_quotes_and_subtotal_marks():
     assert term_key("其中：公务用车购置费") == "公务用车购置费"
     assert term_key("公务用车购置及运行费（小计）") == "公务用车购置及运行费"
     assert term_key("财政拨款“三公”经费") == "财政拨款三公经费"
+    assert term_key("市民中心外墙维修工程-2026年") == term_key("2025年度市民中心外墙维修工程") == "市民中心外墙维修工程"
     assert expand_synonyms("住房公积金和社保补贴") == "住房公积金和社会保险补贴"
+
+
+def test_a_quoted_name_is_one_subject_whatever_words_it_holds(catalog):
+    parsed = parse_question("许昌市人社局“2023年度就业专项人员经费补助”项目的绩效自评得分是多少？", catalog)
+    assert [(s.name, s.concept) for s in parsed.subjects] == [("就业专项人员经费补助", None)]
+    assert parsed.intent is Intent.FACT
+
+
+def test_a_fund_after_qizhong_asks_its_part_and_restricts_nothing(catalog):
+    parsed = parse_question("轮台县人社局收入预算是多少？其中一般公共预算拨款多少？", catalog)
+    assert [s.concept.key for s in parsed.subjects] == ["income"]
+    assert (parsed.fund, parsed.part_fund) == (None, "general_budget")
 
 
 def test_a_department_name_wins_over_a_bare_place_shared_by_two_documents():

@@ -17,6 +17,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 
+from assistant.question.catalog import term_key
 from assistant.question.concepts import BY_KEY, TABLE_FUNDS, TOTAL_ROW, Concept, Locator
 from index.amounts import ROUNDING_WAN, agrees
 from index.text import name_key
@@ -46,6 +47,8 @@ TERM_TABLES = {
               "procurement", "purchased_services", "other"),
 }
 BUDGET_MEASURES = ("initial_budget", "adjusted_budget")
+PART_TABLES = {"basic": ("basic", "general_basic", "fiscal_basic"),
+               "project": ("projects", "general_project", "fiscal_project")}
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,7 @@ class Resolution:
     cells: list[Candidate] = field(default_factory=list)  # the answer (one cell), or every candidate when ambiguous
     ambiguous: bool = False
     parts: list[Candidate] = field(default_factory=list)  # a computed total's parts (三公 = 出国 + 车辆 + 接待)
+    reason: str = ""  # why a single cell found is only a candidate
 
     @property
     def found(self) -> bool:
@@ -209,9 +213,21 @@ class Resolver:
                     or _key(c.row_label) in wanted or (c.project_name and _key(c.project_name) in wanted)]
         if not matching:
             return self._heading(cells, wanted, doc_id)
-        measures = _measures(("total",), final, measure)
         order = [k for k, f in TABLE_FUNDS.items() if f == fund] if fund else list(TERM_TABLES.get(kind, ()))
         order += [k for k in TERM_TABLES["label"] if k not in order] if not fund else []
+        found = self._first_table(matching, order, final, measure)
+        if found is None and fund:  # 政府性基金安排的X where only an all-funds table prints X: its fund column
+            everywhere = [k for k in (*TERM_TABLES.get(kind, ()), *TERM_TABLES["label"]) if TABLE_FUNDS.get(k) is None]
+            found = self._first_table(matching, list(dict.fromkeys(everywhere)), final, fund, exact=True)
+            if found is None:  # printed only where no fund is named: a candidate, its fund unverified
+                loose = self._first_table(matching, list(dict.fromkeys(everywhere)), final, measure)
+                if loose is not None:
+                    found = Resolution(doc_id, loose.cells, ambiguous=True, reason="所在表格未标明资金来源")
+        return found or Resolution(doc_id)
+
+    def _first_table(self, matching: list[Candidate], order: Sequence[str], final: bool, measure: str | None,
+                     exact: bool = False) -> Resolution | None:
+        """The rows found in the first table (of the kinds in order) that prints them, for the measure."""
         for table_kind in order:
             in_kind = [c for c in matching if c.table_kind == table_kind]
             for table_id in dict.fromkeys(c.table_id for c in in_kind):
@@ -219,10 +235,11 @@ class Resolver:
                 for cell in in_kind:
                     if cell.table_id == table_id:
                         rows.setdefault(cell.row_index, []).append(cell)
+                measures = (measure,) if exact else _measures(("total",), final, _within(measure, table_kind))
                 found = [c for c in (_pick(row, measures) for row in rows.values()) if c is not None]
                 if found:
-                    return _decide(doc_id, found, f"{table_kind} 表中的同名行")
-        return Resolution(doc_id)
+                    return _decide(found[0].doc_id, found, f"{table_kind} 表中的同名行")
+        return None
 
 
 def _heading_total(self_cells: list[Candidate], wanted: set[str]) -> list[Candidate]:
@@ -274,6 +291,13 @@ def _pick(row: list[Candidate], measures: tuple[str, ...]) -> Candidate | None:
             if cell.measure == measure:
                 return cell
     return None
+
+
+def _within(measure: str | None, table_kind: str) -> str | None:
+    """基本支出 asked of a basic-expenditure table (项目支出 of a project table) is that table's total column."""
+    if measure in ("basic", "project") and table_kind in PART_TABLES[measure]:
+        return None
+    return measure
 
 
 def _year_rank(column_path: str | None, year: int) -> int:
@@ -347,7 +371,7 @@ def _with_how(cell: Candidate, how: str) -> Candidate:
 
 
 def _key(label: str | None) -> str:
-    return name_key(_unnumbered(label or ""))
+    return term_key(_unnumbered(label or ""))
 
 
 def _unnumbered(label: str) -> str:

@@ -302,7 +302,9 @@ def _asks(parsed: ParsedQuestion) -> list[tuple[Subject, Any]]:
 def _label(subject: Subject, measure: Any) -> str:
     key = measure.value if isinstance(measure, Measure) else measure
     suffix = MEASURE_NAMES.get(key, "") if key else ""
-    return f"{subject.name}{suffix}" if suffix and suffix not in subject.name else subject.name
+    if not suffix or suffix in subject.name:
+        return subject.name
+    return f"{suffix}中的{subject.name}" if key in COLUMN_CONCEPTS else f"{subject.name}{suffix}"
 
 
 def _figures(doc: DocumentRef, label: str, resolution: Resolution) -> list[Figure]:
@@ -313,8 +315,9 @@ def _figures(doc: DocumentRef, label: str, resolution: Resolution) -> list[Figur
         formula = " + ".join(f"{p.row_label} {p.value:.2f}" for p in parts) + f" = {total:.2f} 万元"
         return [Figure(doc, label, total, formula=f"{formula}（表中合计另含其他项目，按口径相加）")]
     if resolution.ambiguous:
-        return [Figure(doc, f"{label}（候选：{c.row_label}）", c.value, source=c.source, page=c.page, candidate=True)
-                for c in resolution.cells]
+        why = f"；{resolution.reason}" if resolution.reason else ""
+        return [Figure(doc, f"{label}（候选：{c.row_label}{why}）", c.value, source=c.source, page=c.page,
+                       candidate=True) for c in resolution.cells]
     cell = resolution.cells[0]
     return [Figure(doc, label, cell.value, source=cell.source, page=cell.page)]
 

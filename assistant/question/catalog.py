@@ -134,10 +134,12 @@ class Catalog:
 
 
 def term_key(name: str) -> str:
-    """The form a printed name is matched in: numbering, quotes and (小计) removed."""
+    """The form a printed name is matched in: numbering, quotes, (小计) and a project's year removed
+    (questions name years apart: "X-2026年", "2026年X" → "X")."""
     key = name_key(name)
     key = _NUMBERING.sub("", key)
     key = re.sub(r"\((?:小计|合计|项|款|类)\)$", "", key)
+    key = re.sub(r"[-—_(]?(?:19|20)\d{2}年度?\)?$|^(?:19|20)\d{2}年度?", "", key)
     return key if len(key) >= 2 else ""
 
 

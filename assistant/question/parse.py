@@ -127,7 +127,7 @@ def parse_question(question: str, catalog: Catalog) -> ParsedQuestion:
         documents, out_of_scope = _filter_documents(documents, years, kind, scope, catalog)
     subjects, bare = _match_subjects(text, catalog.terms, _quoted(question))
     measures = _measures(bare, documents)
-    subjects, measures = _column_concepts(subjects, measures, bare)
+    subjects, measures = _column_concepts(subjects, measures, bare, catalog.terms)
     head, _, tail = bare.partition("其中")
     fund = next((f for word, f in FUND_WORDS if word in head), None)
     part_fund = next((f for word, f in FUND_WORDS if word in tail), None) if subjects else None
@@ -318,9 +318,16 @@ def _measures(bare: str, documents: list[DocumentRef]) -> list[Measure | str]:
     return measures
 
 
-def _column_concepts(subjects: list[Subject], measures: list, bare: str) -> tuple[list[Subject], list]:
-    """基本支出, 项目支出, 人员经费, 公用经费: the column of another subject named, else subjects of their own."""
+def _column_concepts(subjects: list[Subject], measures: list, bare: str,
+                     terms: dict[str, Term] | None = None) -> tuple[list[Subject], list]:
+    """基本支出, 项目支出, 人员经费, 公用经费: the column of another subject named, else subjects of their own.
+
+    Beside such a column, a standard quantity that is also a coded subject (基本支出里的公务接待费: the
+    economic subject 30217, not the 三公 table's line) is read as the subject.
+    """
     columns = [s for s in subjects if s.concept is not None and s.concept.key in COLUMN_CONCEPTS.values()]
+    if columns and terms:
+        subjects = [_as_term(s, terms) if s not in columns and s.concept is not None else s for s in subjects]
     others = [s for s in subjects if s not in columns]
     if not columns:
         return subjects, measures
@@ -328,6 +335,11 @@ def _column_concepts(subjects: list[Subject], measures: list, bare: str) -> tupl
         column_measures = [m for m, key in COLUMN_CONCEPTS.items() for s in columns if s.concept.key == key]
         return others, list(dict.fromkeys(column_measures + measures))
     return subjects, [m for m in measures if m not in COLUMN_CONCEPTS]
+
+
+def _as_term(subject: Subject, terms: dict[str, Term]) -> Subject:
+    term = terms.get(name_key(subject.key or "")) or terms.get(name_key(subject.name))
+    return Subject(term.name, subject.start, term=term, key=subject.key) if term and term.codes else subject
 
 
 def _top_n(text: str) -> int | None:
