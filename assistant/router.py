@@ -129,8 +129,9 @@ def _fact_words(parsed: ParsedQuestion) -> list[str]:
 
 
 def _misses_facts(parsed: ParsedQuestion, hits: list[PassageHit]) -> bool:
-    """A fact was asked and the passages found do not speak of it: some fact word appears in none of them."""
-    texts = [name_key(hit.passage.text) for hit in hits]
+    """A fact was asked and the passages found do not speak of it: some fact word appears in none of them
+    (nor in their headings: the text under 一、主要职能 need not say 职能)."""
+    texts = [name_key(" ".join(hit.passage.section_path) + hit.passage.text) for hit in hits]
     return any(not any(word in text for text in texts) for word in _fact_words(parsed))
 
 

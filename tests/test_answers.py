@@ -115,6 +115,12 @@ def test_a_count_the_narrative_does_not_state_is_declined(assistant):
     assert answer.route == "none" and "批次" in answer.reason
 
 
+def test_a_fact_named_only_by_the_heading_above_its_passage_is_answered(assistant):
+    answer = assistant.ask("巴州人社局的主要职能有哪些？")
+    assert answer.route == "passages" and answer.citations
+    assert any("职能" in c.section for c in answer.citations)
+
+
 def test_words_inside_a_quoted_name_name_nothing_of_their_own(assistant):
     answer = assistant.ask("轮台县人社局“三支一扶人员经费”项目的绩效目标是什么？")
     assert "人员经费：" not in answer.answer and not answer.sql
