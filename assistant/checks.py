@@ -29,25 +29,25 @@ TOLERANCE = 0.006
 
 
 class CellValues:
-    """All cell values per document, for looking a number up (loaded once)."""
+    """All cell values per document and unit (万元, 分, 人 …), for looking a number up (loaded once)."""
 
-    def __init__(self, values: dict[str, dict[float, str]]) -> None:
+    def __init__(self, values: dict[tuple[str, str], dict[float, str]]) -> None:
         self.values = values
 
     @classmethod
     def load(cls, connection: duckdb.DuckDBPyConnection) -> "CellValues":
-        values: dict[str, dict[float, str]] = defaultdict(dict)
+        values: dict[tuple[str, str], dict[float, str]] = defaultdict(dict)
         rows = connection.execute(
-            "SELECT c.doc_id, c.value, coalesce(t.number || ' ', '') || t.name, c.row_label, c.line "
-            "FROM cells c JOIN tables t USING (doc_id, table_id) WHERE c.value IS NOT NULL AND c.unit = '万元' "
+            "SELECT c.doc_id, c.unit, c.value, coalesce(t.number || ' ', '') || t.name, c.row_label, c.line "
+            "FROM cells c JOIN tables t USING (doc_id, table_id) WHERE c.value IS NOT NULL "
             "ORDER BY c.doc_id, c.table_id, c.row_index").fetchall()
-        for doc_id, value, table, label, line in rows:
-            values[doc_id].setdefault(round(value, 2), f"{table} {label} 第 {line} 行")
+        for doc_id, unit, value, table, label, line in rows:
+            values[(doc_id, unit)].setdefault(round(value, 2), f"{table} {label} 第 {line} 行")
         return cls(dict(values))
 
-    def find(self, value: float, doc_ids: list[str]) -> str | None:
+    def find(self, value: float, doc_ids: list[str], unit: str = "万元") -> str | None:
         for doc_id in doc_ids:
-            source = self.values.get(doc_id, {}).get(round(value, 2))
+            source = self.values.get((doc_id, unit), {}).get(round(value, 2))
             if source:
                 return source
         return None
@@ -117,7 +117,7 @@ def check_figures(figures: list[Figure], cells: CellValues, links: NarrativeLink
         elif figure.expected is not None:
             checks.append(NumberCheck(figure.value, figure.unit, "mismatch",
                                       f"{figure.source}；表中为 {figure.expected:.2f}", expected=figure.expected))
-        elif figure.unit == "万元" and cells.find(figure.value, [figure.doc.doc_id]):
+        elif cells.find(figure.value, [figure.doc.doc_id], figure.unit):
             checks.append(NumberCheck(figure.value, figure.unit, "match", figure.source or
                                       cells.find(figure.value, [figure.doc.doc_id]) or ""))
         else:
@@ -146,7 +146,7 @@ def _check_quoted(value: float, unit: str, doc_ids: list[str], quoted: list[Quot
         return NumberCheck(value, unit, "match", link.source)
     if link is not None and link.status == "mismatch":
         return NumberCheck(value, unit, "mismatch", link.source, expected=link.table_value)
-    source = cells.find(value, doc_ids) if unit == "万元" else None
+    source = cells.find(value, doc_ids, unit)
     if source:
         return NumberCheck(value, unit, "match", f"同值单元格：{source}")
     return NumberCheck(value, unit, "unverified", "引自说明，表中无对应单元格")

@@ -85,6 +85,10 @@ class Router:
         logger.info("route %s: %s", selection.route, selection.reason)
         if selection.route == "none":
             return RoutedResult(selection)
+        if parsed.intent is Intent.FACT:
+            counted = self.sql_engine.facts(parsed)
+            if counted is not None:
+                return RoutedResult(Selection("sql", "问的是表中印出的计数或评分：查询表格"), counted)
         outcome = self.sql_engine.run(parsed) if selection.route in ("sql", "both") else None
         if selection.route == "sql":
             if outcome is not None:

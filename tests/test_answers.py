@@ -301,6 +301,27 @@ def test_a_pdf_of_another_template_answers_by_its_printed_row_not_the_grand_tota
     assert numbers(answer.answer) == [833.60]  # the 合计 of that table (2542.60) also counts 会议费 and 培训费
 
 
+def test_a_score_printed_on_a_projects_row_is_answered_from_the_table_with_its_unit(tmp_path):
+    from tests.conftest import corpus_pdf
+
+    settings = Settings.from_env({}, data_dir=tmp_path)
+    ingest_paths([corpus_pdf("n15_guangdong_Foshan_RailTransitBureau_2019_dept_final.pdf")], settings, refresh=False)
+    connection = connect_guarded(settings.db_path)
+    catalog = Catalog.load(connection)
+    router = Router(RuleSelector(), SqlEngine(connection=connection, catalog=catalog),
+                    PassageEngine(connection=connection, catalog=catalog, load_retriever=lambda: None))
+    answer = Assistant(catalog, router, CellValues.load(connection), NarrativeLinks.load(connection)).ask(
+        "佛山市轨道交通局“轨道交通工程质量安全行业监管技术服务”项目自评打了几分？")
+    assert answer.route == "sql" and "99.71 分" in answer.answer
+    assert [(c.value, c.unit, c.status) for c in answer.checks] == [(99.71, "分", "match")]
+
+
+def test_a_projects_self_evaluation_form_is_no_single_score(assistant):
+    """许昌 项目支出绩效自评表: the project's name heads every indicator row; the narrative states its score."""
+    answer = assistant.ask("许昌市人社局“省级下达考务费”项目的自评得分是多少？")
+    assert answer.route == "passages" and "99.96" in answer.answer
+
+
 @pytest.mark.parametrize("question, expected", [
     ("轮台县人社局人员经费和公用经费分别是多少？", [320.35, 15.90]),
     ("巴州人社局基本支出和项目支出各多少？", [1583.14, 4876.08]),

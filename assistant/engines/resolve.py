@@ -29,6 +29,8 @@ FROM cells c JOIN tables t USING (doc_id, table_id)
 WHERE c.doc_id = ? AND c.unit = '万元' AND c.value IS NOT NULL
 ORDER BY c.table_id, c.row_index
 """
+COUNT_CELLS_SQL = CELLS_SQL.replace("c.unit = '万元'", "c.unit <> '万元'").replace(
+    "coalesce(c.page, t.page)", "coalesce(c.page, t.page), c.unit")
 CACHED_DOCUMENTS = 64
 _TOTAL = re.compile(TOTAL_ROW)
 _GRAND = re.compile(r"总计$")
@@ -185,6 +187,20 @@ class Resolver:
             if cell is not None:
                 found.append(cell)
         return found
+
+    # -- counts and scores -----------------------------------------------------------------------------
+
+    def counts(self, keys: Sequence[str], doc_id: str) -> list[tuple[Candidate, str]]:
+        """Cells that are no money (分, 人, 辆, %) on the one row labelled with a printed name, with their units.
+
+        A name on several rows (a 绩效自评表 form: each indicator's 分值 and 得分 under the project) is no
+        single fact: nothing is returned and the narrative answers.
+        """
+        wanted = set(keys)
+        rows = self.connection.execute(COUNT_CELLS_SQL, [doc_id]).fetchall()
+        found = [(c, unit) for c, unit in ((Candidate(doc_id, *row[:-1]), row[-1]) for row in rows)
+                 if _key(c.row_label) in wanted]
+        return found if len({(c.table_id, c.row_index) for c, _ in found}) == 1 else []
 
     # -- printed names ----------------------------------------------------------------------------------
 

@@ -144,6 +144,23 @@ class SqlEngine:
                  and (c.subject_code or c.project_name) and c.value]
         return cells[:MAX_BREAKDOWN]
 
+    def facts(self, parsed: ParsedQuestion) -> SqlOutcome | None:
+        """Counts and scores a table prints for a printed name (项目自评分数 96.53 分, 编制人数 12 人)."""
+        keys = [s.term.name for s in parsed.subjects if s.term is not None]
+        if not keys:
+            return None
+        figures, used = [], []
+        for doc in parsed.documents:
+            for cell, unit in self.resolver.counts(keys, doc.doc_id)[:MAX_BREAKDOWN]:
+                column = cell.column_path.split("/")[-1]
+                figures.append(Figure(doc, f"{cell.project_name or cell.row_label}·{column}", cell.value, unit=unit,
+                                      source=cell.source, page=cell.page))
+                used.append(cell)
+        if not used:
+            return None
+        result = self._cells_sql(used)
+        return SqlOutcome("lookup", result.sql, result.rows, figures)
+
     def resolve(self, subject: Subject, doc: DocumentRef, fund: str | None, measure: Any) -> Resolution:
         """The cell(s) of one subject in one document."""
         asked = measure.value if isinstance(measure, Measure) else measure
