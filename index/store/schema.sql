@@ -80,7 +80,7 @@ CREATE TABLE IF NOT EXISTS sections (
 CREATE TABLE IF NOT EXISTS passages (
     passage_id   VARCHAR PRIMARY KEY,   -- "{doc_id}#L{start}-{end}"
     doc_id       VARCHAR NOT NULL,
-    kind         VARCHAR NOT NULL,      -- variance_item | project | glossary | paragraph
+    kind         VARCHAR NOT NULL,      -- variance_item | project | glossary | paragraph | table_text
     section_path VARCHAR,
     text         VARCHAR NOT NULL,
     line_start   INTEGER,
@@ -119,7 +119,7 @@ SELECT c.doc_id, c.table_id, c.project_name, c.subject_code, any_value(c.subject
        max(c.value) FILTER (WHERE c.measure = 'total') AS amount,
        min(c.line) AS line
 FROM cells c JOIN tables t USING (doc_id, table_id)
-WHERE c.project_name IS NOT NULL AND t.kind = 'general_project' AND c.unit = '万元'
+WHERE c.project_name IS NOT NULL AND t.kind IN ('projects', 'general_project', 'fiscal_project') AND c.unit = '万元'
 GROUP BY ALL;
 
 -- “三公”经费 items: budget and (决算 documents) final amounts.
