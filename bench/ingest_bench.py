@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from index.config import Settings
-from index.ingest import prepare_source, read_file
+from index.cluster.rows import prepare_source, read_file
 from index.store.database import BudgetStore
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -30,6 +30,15 @@ class Settings:
     sql_max_rows: int = _setting(1000, "Most rows a query returns.")
     sql_timeout_s: float = _setting(5.0, "A query running longer than this is interrupted.")
     retrieve_top_k: int = _setting(5, "Passages returned by narrative retrieval.")
+    ingest_workers: int = _setting(0, "Processes parsing documents at once during ingestion; 0 = one per core.")
+    ray_address: str = _setting(
+        "", "Ray cluster that parses documents: 'ray://host:10001', 'auto', or 'local' (a Ray instance on this "
+        "machine); empty = local processes, no Ray.",
+    )
+    shard_uri: str = _setting(
+        "", "Where the Ray path writes Parquet shards (a folder, or a URI such as s3://bucket/prefix that driver "
+        "and workers share); empty = shards/ in the data folder.",
+    )
 
     @property
     def db_path(self) -> Path:
@@ -38,6 +47,10 @@ class Settings:
     @property
     def index_path(self) -> Path:
         return self.data_dir / self.index_dir
+
+    @property
+    def shard_location(self) -> str:
+        return self.shard_uri or str(self.data_dir / "shards")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":

@@ -78,6 +78,15 @@ def loaded_db(tmp_path_factory) -> Path:
     return data_dir
 
 
+def relocated_copy(data_dir: Path, dest: Path) -> Settings:
+    """A copy of a data folder whose database records the copied files' paths (the originals stay loaded there)."""
+    shutil.copytree(data_dir, dest)
+    settings = settings_for(dest)
+    with BudgetStore.open(settings.db_path) as store:
+        store.connection.execute("UPDATE source_files SET path = replace(path, ?, ?)", [str(data_dir), str(dest)])
+    return settings
+
+
 def test_ingesting_a_folder_loads_the_three_seeds(tmp_path):
     settings = settings_for(tmp_path)
     copy_seeds(tmp_path, LUNTAI, BAZHOU, XUCHANG)
@@ -103,7 +112,7 @@ def test_reingesting_the_same_file_is_a_no_op(tmp_path, monkeypatch):
     ingest_paths([path], settings)
     before = fingerprint(settings)
     fake_refresh_index.calls.clear()
-    monkeypatch.setattr("index.ingest.prepare_source", lambda source: pytest.fail("parsed an unchanged file"))
+    monkeypatch.setattr("index.cluster.rows.prepare_source", lambda source: pytest.fail("parsed an unchanged file"))
     report = ingest_paths([path], settings)
     assert [(e.status, e.detail) for e in report.entries] == [("unchanged", LUNTAI_ID)]
     assert not report.changed and fake_refresh_index.calls == []
@@ -121,14 +130,17 @@ def test_renamed_file_is_unchanged_and_lists_its_new_path(tmp_path):
         assert [d.source_files for d in store.documents()] == [(str(renamed),)]
 
 
-def test_identical_copy_is_unchanged_and_keeps_the_first_path(tmp_path):
+def test_identical_copy_is_a_duplicate_of_the_loaded_file_every_run(tmp_path):
     settings = settings_for(tmp_path)
     [path] = copy_seeds(tmp_path, XUCHANG)
     ingest_paths([path], settings, refresh=False)
     copy = Path(shutil.copy(path, tmp_path / "zz_copy.txt"))
     for _ in range(2):
         report = ingest_paths([tmp_path], settings, refresh=False)
-        assert statuses(report) == [(XUCHANG.name, "unchanged"), (copy.name, "unchanged")]
+        assert [(Path(e.file).name, e.status, e.detail, e.same_as) for e in report.entries] == [
+            (XUCHANG.name, "unchanged", XUCHANG_ID, ""), (copy.name, "duplicate", XUCHANG_ID, str(path)),
+        ]
+        assert not report.failed
         with BudgetStore.open(settings.db_path, read_only=True) as store:
             assert [d.source_files for d in store.documents()] == [(str(path),)]
 
@@ -188,9 +200,7 @@ def write_truncated_table(path: Path) -> None:
     (write_truncated_table, "bad.txt: 第 327 行解析失败：“一般公共预算基本支出情况表”只有表头、没有数据行（表格不完整）"),
 ])
 def test_bad_file_fails_with_its_name_and_leaves_the_database_unchanged(tmp_path, loaded_db, write_bad, message):
-    shutil.copytree(loaded_db, tmp_path / "data")
-    settings = settings_for(tmp_path / "data")
-    ingest_paths([settings.data_dir], settings, refresh=False)  # records the copies' paths
+    settings = relocated_copy(loaded_db, tmp_path / "data")
     before = fingerprint(settings)
     bad = tmp_path / "bad.txt"
     write_bad(bad)
@@ -213,8 +223,7 @@ def test_missing_file_is_reported_and_the_others_load(tmp_path):
 
 
 def test_failure_half_way_through_loading_leaves_the_database_unchanged(tmp_path, loaded_db, monkeypatch):
-    shutil.copytree(loaded_db, tmp_path / "data")
-    settings = settings_for(tmp_path / "data")
+    settings = relocated_copy(loaded_db, tmp_path / "data")
     before = fingerprint(settings)
     edited = tmp_path / "data" / LUNTAI.name
     edited.write_text(LUNTAI.read_text(encoding="utf-8").replace("主要职能", "主要职能职责", 1), encoding="utf-8")
