@@ -145,6 +145,72 @@ def test_identical_copy_is_a_duplicate_of_the_loaded_file_every_run(tmp_path):
             assert [d.source_files for d in store.documents()] == [(str(path),)]
 
 
+def test_a_folder_of_identical_copies_is_one_document_and_duplicates_every_run(tmp_path, capsys):
+    from assistant.commands import run_ingest
+
+    folder = tmp_path / "copies"
+    folder.mkdir()
+    for n in range(200):
+        shutil.copy(LUNTAI, folder / f"copy_{n:03}.txt")
+    settings = settings_for(tmp_path / "data")
+    kept = folder / "copy_000.txt"
+    for first_status, first_label in (("loaded", "已载入"), ("unchanged", "未变更")):
+        assert run_ingest(settings, Namespace(paths=[str(folder)])) == 0
+        out = capsys.readouterr().out.splitlines()
+        assert out[0] == f"{first_label}：{kept} → {LUNTAI_ID}"
+        assert out[1] == f"重复：{folder / 'copy_001.txt'} → {LUNTAI_ID}（与 {kept} 内容相同，未再载入）"
+        assert out[200].startswith(f"共 200 个文件：已载入 {int(first_status == 'loaded')}，已替换 0，"
+                                   f"未变更 {int(first_status == 'unchanged')}，重复 199，失败 0（用时 ")
+    with BudgetStore.open(settings.db_path, read_only=True) as store:
+        assert [(d.doc_id, d.source_files) for d in store.documents()] == [(LUNTAI_ID, (str(kept),))]
+
+
+def test_copies_arriving_in_later_runs_are_duplicates_of_the_loaded_file(tmp_path):
+    settings = settings_for(tmp_path / "data")
+    [kept] = copy_seeds(tmp_path / "a", BAZHOU)
+    ingest_paths([kept], settings, refresh=False)
+    before = fingerprint(settings)
+    later = copy_seeds(tmp_path / "b", BAZHOU)[0]
+    report = ingest_paths([later], settings, refresh=False)
+    assert [(e.status, e.detail, e.same_as) for e in report.entries] == [("duplicate", BAZHOU_ID, str(kept))]
+    assert not report.changed and fingerprint(settings) == before
+
+
+def test_when_the_loaded_file_is_gone_the_first_copy_takes_its_place(tmp_path):
+    settings = settings_for(tmp_path / "data")
+    [kept] = copy_seeds(tmp_path / "a", XUCHANG)
+    ingest_paths([kept], settings, refresh=False)
+    copies = [Path(shutil.copy(XUCHANG, tmp_path / name)) for name in ("x1.txt", "x2.txt")]
+    kept.unlink()
+    for _ in range(2):
+        report = ingest_paths(copies, settings, refresh=False)
+        assert [(e.status, e.same_as) for e in report.entries] == [("unchanged", ""), ("duplicate", str(copies[0]))]
+
+
+def test_copies_of_a_bad_file_fail_with_its_reason(tmp_path):
+    lines = LUNTAI.read_text(encoding="utf-8").splitlines(keepends=True)
+    first_row = next(n for n, line in enumerate(lines) if line.startswith("301\t\t工资福利支出"))
+    for name in ("bad.txt", "bad_copy.txt"):
+        (tmp_path / name).write_text("".join(lines[:first_row]), encoding="utf-8")
+    report = ingest_paths([tmp_path], settings_for(tmp_path / "data"), refresh=False)
+    reason = "bad.txt: 第 327 行解析失败：“一般公共预算基本支出情况表”只有表头、没有数据行（表格不完整）"
+    assert [(e.status, e.detail) for e in report.entries] == [
+        ("failed", reason), ("failed", f"bad_copy.txt: 与 bad.txt 内容相同（{reason}）"),
+    ]
+
+
+def test_parsing_in_parallel_loads_what_one_process_loads(tmp_path):
+    databases = {}
+    for workers in (1, 2):
+        settings = Settings(data_dir=tmp_path / str(workers), ingest_workers=workers)
+        copy_seeds(settings.data_dir, BAZHOU, XUCHANG)
+        split_luntai(settings.data_dir / "split")
+        report = ingest_paths([settings.data_dir, settings.data_dir / "split"], settings, refresh=False)
+        assert [e.status for e in report.entries] == ["loaded"] * 4
+        databases[workers] = content(settings)
+    assert databases[1] == databases[2]
+
+
 def test_changed_file_replaces_the_old_rows(tmp_path):
     [path] = copy_seeds(tmp_path / "data", LUNTAI)
     settings = settings_for(tmp_path / "data")
@@ -244,7 +310,7 @@ def test_failure_half_way_through_loading_leaves_the_database_unchanged(tmp_path
     assert fake_refresh_index.calls == []
 
 
-def test_two_copies_of_one_document_keep_the_first_every_run(tmp_path):
+def test_two_versions_of_one_document_keep_the_first_and_fail_the_other_every_run(tmp_path):
     settings = settings_for(tmp_path)
     shutil.copy(LUNTAI, tmp_path / "a.txt")
     second = tmp_path / "b.txt"
@@ -356,13 +422,13 @@ def test_ingest_command_prints_one_line_per_file_and_fails_on_a_bad_file(tmp_pat
     assert run_ingest(settings, Namespace(paths=[str(path)])) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0] == f"已载入：{path} → {BAZHOU_ID}"
-    assert out[1].startswith("共 1 个文件：已载入 1，已替换 0，未变更 0，失败 0（用时 ")
+    assert out[1].startswith("共 1 个文件：已载入 1，已替换 0，未变更 0，重复 0，失败 0（用时 ")
     assert out[2].startswith("叙述索引已更新（用时 ")
     assert run_ingest(settings, Namespace(paths=[str(path), str(empty)])) == 1
     out = capsys.readouterr().out.splitlines()
     assert out[0] == f"未变更：{path} → {BAZHOU_ID}"
     assert out[1] == "失败：empty.txt: 无法读取（文件为空）"
-    assert out[2].startswith("共 2 个文件：已载入 0，已替换 0，未变更 1，失败 1（用时 ")
+    assert out[2].startswith("共 2 个文件：已载入 0，已替换 0，未变更 1，重复 0，失败 1（用时 ")
     assert len(out) == 3
 
 
