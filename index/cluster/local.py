@@ -48,7 +48,7 @@ class LocalRunner:
                 yield i, run_publication(files, self.settings)
             return
         pool = self._open_pool(min(self.workers, len(tasks)))
-        futures = {pool.submit(run_publication, files, self.settings): i for i, files in enumerate(tasks)}
+        futures = {pool.submit(run_publication, tasks[i], self.settings): i for i in largest_first(tasks)}
         for future in as_completed(futures):
             yield futures[future], _result(future, tasks[futures[future]])
 
@@ -71,6 +71,20 @@ class LocalRunner:
                                              initargs=(logging.getLogger().getEffectiveLevel(),))
             logger.info("parsing in %d processes", workers)
         return self._pool
+
+
+def largest_first(tasks: Sequence[Sequence[FileInput]]) -> list[int]:
+    """Task indexes, biggest files first: a long document started last would finish alone."""
+    def size(files: Sequence[FileInput]) -> int:
+        total = 0
+        for file in files:
+            try:
+                total += Path(file.path).stat().st_size
+            except OSError:
+                pass
+        return total
+
+    return sorted(range(len(tasks)), key=lambda i: -size(tasks[i]))
 
 
 def _result(future: Future, files: Sequence[FileInput]) -> Result:

@@ -20,7 +20,7 @@ from typing import Iterator, Sequence
 import pyarrow as pa
 
 import index
-from index.cluster.local import Result, available_cores
+from index.cluster.local import Result, available_cores, largest_first
 from index.cluster.rows import FileInput, PublicationRows, RowsFailure, run_publication
 from index.cluster.shards import prune, read_shards, write_shards
 from index.config import Settings
@@ -57,8 +57,8 @@ class RayRunner:
         self._connect()
         task = ray.remote(parse_to_shards)
         refs = {
-            task.remote([self._shipped(file) for file in files], self.settings, self.location): i
-            for i, files in enumerate(tasks)
+            task.remote([self._shipped(file) for file in tasks[i]], self.settings, self.location): i
+            for i in largest_first(tasks)
         }
         pending = list(refs)
         while pending:
