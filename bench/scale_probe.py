@@ -1,15 +1,20 @@
 """The scale benchmark's measuring processes, run fresh by bench/scale.py; each prints one JSON line.
 
-    python -m bench.scale_probe ingest DATA_DIR WORKERS INDEX PATH…   ingest (INDEX 1: refresh the narrative index)
+    python -m bench.scale_probe ingest DATA_DIR WORKERS INDEX PATH…   ingest; INDEX: 0 none, 1 the narrative index,
+                                                                      stand-in: indexed with stand-in vectors
     python -m bench.scale_probe warm DATA_DIR QUESTIONS.json ROUNDS   answer latencies in one warm process
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import sys
 import time
 from pathlib import Path
+
+import numpy as np
+from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from index.config import Settings
 
@@ -17,9 +22,13 @@ from index.config import Settings
 def ingest(data_dir: str, workers: str, index: str, *paths: str) -> dict:
     from index.ingest import ingest_paths
 
+    if index == "stand-in":
+        import index.search.retriever as retriever
+
+        retriever.build_embed_model = lambda name: StandInEmbedding(model_name="stand-in")
     settings = Settings.from_env(data_dir=Path(data_dir), ingest_workers=int(workers))
     started = time.perf_counter()
-    report = ingest_paths(list(paths), settings, refresh=index == "1")
+    report = ingest_paths(list(paths), settings, refresh=index != "0")
     manifest = settings.index_path / "manifest.json"
     embedded = json.loads(manifest.read_text(encoding="utf-8")).get("cache_misses") if manifest.exists() else None
     return {
@@ -28,6 +37,30 @@ def ingest(data_dir: str, workers: str, index: str, *paths: str) -> dict:
         "counts": report.counts, "embedded": embedded,
         "failures": [e.detail for e in report.entries if e.status == "failed"],
     }
+
+
+class StandInEmbedding(BaseEmbedding):
+    """Vectors of the default model's size (384) from a hash of the text, at no cost.
+
+    For corpus sizes where embedding every passage would take hours on this
+    machine, so that index size, opening time and query latency can still be
+    measured. Dense scores over them mean nothing (BM25 is real); embedding
+    speed is measured with the real model at the smaller sizes.
+    """
+
+    def _vector(self, text: str) -> list[float]:
+        seed = int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "little")
+        vector = np.random.default_rng(seed).standard_normal(384).astype(np.float32)
+        return (vector / np.linalg.norm(vector)).tolist()
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._vector(query)
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._vector(query)
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._vector(text)
 
 
 def warm(data_dir: str, questions_file: str, rounds: str) -> dict:

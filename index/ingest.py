@@ -206,7 +206,7 @@ def _ingest(paths: Sequence[Path | str], settings: Settings, progress: bool, ref
             report.pages = _parse([s for s in states if s.pending], runner, progress)
             groups: dict[str, list[_FileState]] = {}
             for state in states:
-                if state.doc_id is not None and state.same_as is None:
+                if state.doc_id is not None:
                     groups.setdefault(state.doc_id, []).append(state)
             loaded = []
             for doc_id, members in groups.items():
