@@ -72,7 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     if not originals:
         print("no original loaded: nothing to grow")
         return 1
-    results = {n: measure_size(n, originals, args, single=n == sizes[0]) for n in sizes}
+    results, questions = {}, []
+    for n in sizes:  # the corpora nest: the question mix chosen at the smallest size is asked at every size
+        results[n], questions = measure_size(n, originals, args, questions)
     print_growth(results)
     return 0
 
@@ -112,11 +114,15 @@ def measure_originals(args: argparse.Namespace) -> list[Original]:
         reasons[reason] = reasons.get(reason, 0) + 1
     for reason, count in sorted(reasons.items(), key=lambda r: -r[1])[:6]:
         print(f"  refused {count:>3}: {reason[:70]}")
-    return with_tables
+    return originals
 
 
-def measure_size(n: int, originals: list[Original], args: argparse.Namespace, single: bool) -> dict:
-    """Every figure for a corpus of ``n`` documents; ``single`` also times parse + load with one process."""
+def measure_size(n: int, originals: list[Original], args: argparse.Namespace, questions: list[str]) -> tuple[dict, list[str]]:
+    """Every figure for a corpus of ``n`` documents, and the question mix (chosen here when none is given).
+
+    The first (smallest) size also times parse + load with one process.
+    """
+    single = not questions
     print(f"\n== N = {n}")
     folder, data = args.work / f"corpus-{n}", args.work / f"data-{n}"
     for old in (folder, data):
@@ -142,13 +148,13 @@ def measure_size(n: int, originals: list[Original], args: argparse.Namespace, si
         print(f"  parse+load with 1 process: {alone['parse_load_seconds']:.0f} s, {result['docs_per_s_1']:.2f} docs/s")
     result.update(sizes(data))
     result.update(database_counts(data))
-    questions = question_mix(data, docs)
+    questions = questions or question_mix(data, docs)
     result.update(cold_starts(data, questions))
     result.update(warm_answers(data, questions, args.rounds))
     result.update(add_one(data, originals, args, n, index))
     for key, value in result.items():
         print(f"  {key}: {value:.2f}" if isinstance(value, float) else f"  {key}: {value}")
-    return result
+    return result, questions
 
 
 def ingest_figures(ingest: dict, files: int, wall: float, rss: tuple[float, float]) -> dict:
@@ -230,7 +236,8 @@ def add_one(data: Path, originals: list[Original], args: argparse.Namespace, n: 
     extra = args.work / f"extra-{n}"
     shutil.rmtree(extra, ignore_errors=True)
     extra.mkdir(parents=True)
-    lines, _, _ = relabel(originals[0], place_names(originals), copy_number=97)
+    original = next(o for o in originals if o.n_cells)
+    lines, _, _ = relabel(original, place_names(originals), copy_number=97)
     write_lines(lines, extra / "one_more.txt")
     ingest, wall, _ = run_measured([PYTHON, "-m", "bench.scale_probe", "ingest", str(data), str(args.workers), index,
                                     str(extra / "one_more.txt")])

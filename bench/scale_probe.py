@@ -6,15 +6,11 @@
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import sys
 import time
 from pathlib import Path
-
-import numpy as np
-from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from index.config import Settings
 
@@ -24,6 +20,7 @@ def ingest(data_dir: str, workers: str, index: str, *paths: str) -> dict:
 
     if index == "stand-in":
         import index.search.retriever as retriever
+        from bench.stand_in_embedding import StandInEmbedding
 
         retriever.build_embed_model = lambda name: StandInEmbedding(model_name="stand-in")
     settings = Settings.from_env(data_dir=Path(data_dir), ingest_workers=int(workers))
@@ -37,30 +34,6 @@ def ingest(data_dir: str, workers: str, index: str, *paths: str) -> dict:
         "counts": report.counts, "embedded": embedded,
         "failures": [e.detail for e in report.entries if e.status == "failed"],
     }
-
-
-class StandInEmbedding(BaseEmbedding):
-    """Vectors of the default model's size (384) from a hash of the text, at no cost.
-
-    For corpus sizes where embedding every passage would take hours on this
-    machine, so that index size, opening time and query latency can still be
-    measured. Dense scores over them mean nothing (BM25 is real); embedding
-    speed is measured with the real model at the smaller sizes.
-    """
-
-    def _vector(self, text: str) -> list[float]:
-        seed = int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "little")
-        vector = np.random.default_rng(seed).standard_normal(384).astype(np.float32)
-        return (vector / np.linalg.norm(vector)).tolist()
-
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self._vector(query)
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._vector(query)
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self._vector(text)
 
 
 def warm(data_dir: str, questions_file: str, rounds: str) -> dict:
