@@ -152,14 +152,15 @@ def relabel(original: Original, names: list[str], copy_number: int) -> tuple[lis
     return [(convert(text), page) for text, page in original.lines], department, original.year + shift
 
 
-def build_corpus(originals: list[Original], n: int, folder: Path) -> list[CorpusDoc]:
-    """Write ``n`` documents to ``folder``: half of them originals (as many as there are), then relabelled copies.
+def build_corpus(originals: list[Original], n: int, folder: Path, base_size: int) -> list[CorpusDoc]:
+    """Write ``n`` documents to ``folder``: the first ``base_size`` originals, then relabelled copies of them.
 
-    Copy k of original i is the same document at every n (same department, year
-    and text), so questions about it can be asked of every corpus size.
+    With one ``base_size`` for every n, corpora of different sizes have the same
+    make-up (so figures per document compare), and copy k of original i is the
+    same document (department, year, text) at every n, so one question mix serves all.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    base = originals[:max(1, min(len(originals), n // 2))]
+    base = originals[:max(1, min(len(originals), base_size))]
     names = place_names(originals)
     docs = []
     for i in range(n):

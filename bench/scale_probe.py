@@ -16,6 +16,9 @@ from index.config import Settings
 
 
 def ingest(data_dir: str, workers: str, index: str, *paths: str) -> dict:
+    """Parse and load (peak RSS of this process taken here), then build the narrative index."""
+    import resource
+
     from index.ingest import ingest_paths
 
     if index == "stand-in":
@@ -25,13 +28,21 @@ def ingest(data_dir: str, workers: str, index: str, *paths: str) -> dict:
         retriever.build_embed_model = lambda name: StandInEmbedding(model_name="stand-in")
     settings = Settings.from_env(data_dir=Path(data_dir), ingest_workers=int(workers))
     started = time.perf_counter()
-    report = ingest_paths(list(paths), settings, refresh=index != "0")
-    manifest = settings.index_path / "manifest.json"
-    embedded = json.loads(manifest.read_text(encoding="utf-8")).get("cache_misses") if manifest.exists() else None
+    report = ingest_paths(list(paths), settings, refresh=False)
+    parse_load_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    index_seconds, embedded = 0.0, None
+    if index != "0" and report.changed:
+        from index.search.retriever import refresh_index
+
+        indexing = time.perf_counter()
+        refresh_index(settings)
+        index_seconds = time.perf_counter() - indexing
+        manifest = json.loads((settings.index_path / "manifest.json").read_text(encoding="utf-8"))
+        embedded = manifest.get("cache_misses")
     return {
         "seconds": time.perf_counter() - started, "parse_load_seconds": report.seconds,
-        "index_seconds": report.index_seconds, "index_message": report.index_message, "pages": report.pages,
-        "counts": report.counts, "embedded": embedded,
+        "parse_load_rss_mb": parse_load_rss, "index_seconds": index_seconds,
+        "pages": report.pages, "counts": report.counts, "embedded": embedded,
         "failures": [e.detail for e in report.entries if e.status == "failed"],
     }
 
