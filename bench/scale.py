@@ -39,7 +39,7 @@ PYTHON = sys.executable
 # Question mix: {d} a relabelled document's department, {y} its year. Intents: look up, rank, share,
 # compare, explain a change, narrative facts, definition, out of scope.
 DOC_TEMPLATES = [
-    "{d}{y}年一般公共预算财政拨款支出是多少？",
+    "{d}{y}年一般公共预算支出是多少？",
     "{d}{y}年“三公”经费预算是多少？",
     "{d}{y}年基本支出和项目支出分别是多少？",
     "{d}{y}年哪个功能科目的支出最多？",
