@@ -9,7 +9,9 @@ from assistant.answer import Answer
 from assistant.checks import CellValues, NarrativeLinks, QuotedRange, check_figures, check_text
 from assistant.compose import citations, compose
 from assistant.router import Router
-from assistant.question.parse import Catalog, parse_question
+from assistant.question.catalog import Catalog
+from assistant.question.parse import parse_question
+from index.errors import InvalidQuestionError
 
 logger = logging.getLogger(__name__)
 
@@ -18,12 +20,13 @@ class Assistant:
     """Parses a question, routes it to the engines, writes the answer and checks its numbers."""
 
     def __init__(self, catalog: Catalog, router: Router, cells: CellValues, links: NarrativeLinks,
-                 close: Callable[[], None] = lambda: None) -> None:
+                 close: Callable[[], None] = lambda: None, max_question_chars: int = 500) -> None:
         self.catalog = catalog
         self.router = router
         self.cells = cells
         self.links = links
-        self.close = close  # releases the database connection
+        self.close = close  # releases the database connection and the query process
+        self.max_question_chars = max_question_chars
 
     def preload(self) -> None:
         """Start loading the narrative index in the background (a warm process answers passages sooner)."""
@@ -34,7 +37,9 @@ class Assistant:
         self.router.passage_engine.retriever()
 
     def ask(self, question: str) -> Answer:
+        """The answer to ``question``; InvalidQuestionError when it is too long or not valid text."""
         started = time.perf_counter()
+        _check_question(question or "", self.max_question_chars)
         question = " ".join((question or "").split())
         if not question:
             return Answer(question="", route="none", answer="请输入一个问题。", reason="空问题")
@@ -56,3 +61,13 @@ class Assistant:
                     1000 * (time.perf_counter() - started), answer.route, len(answer.rows),
                     len(answer.citations), len(answer.checks))
         return answer
+
+
+def _check_question(question: str, limit: int) -> None:
+    """Refuse before any work what costs without bound or cannot be shown back."""
+    if len(question) > limit:
+        raise InvalidQuestionError(f"问题过长（{len(question)} 个字符，最多 {limit} 个）")
+    try:
+        question.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidQuestionError("含有无法识别的字符（不是有效的 UTF-8 文本）") from exc

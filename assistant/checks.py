@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import duckdb
 
 from assistant.answer import NumberCheck
-from assistant.engines.sql import Figure
+from assistant.engines.figures import Figure
 
 logger = logging.getLogger(__name__)
 
@@ -102,12 +102,16 @@ def check_figures(figures: list[Figure], cells: CellValues, links: NarrativeLink
     """Checks of the numbers the engines produced (their provenance is known)."""
     checks = []
     for figure in figures:
+        if figure.candidate:
+            checks.append(NumberCheck(figure.value, figure.unit, "unverified", f"候选，未作为答案：{figure.source}"))
+            continue
         link = None
         if figure.line is not None and figure.expected is None:
             link = links.find(figure.value, figure.unit, [QuotedRange(figure.doc.doc_id, figure.line, figure.line)])
-        if link is not None and link.status in ("match", "mismatch"):
+        if link is not None and link.status in ("match", "rounding", "mismatch"):  # rounding (尾差) agrees
             expected = link.table_value if link.status == "mismatch" else None
-            checks.append(NumberCheck(figure.value, figure.unit, link.status, link.source, expected=expected))
+            status = "mismatch" if link.status == "mismatch" else "match"
+            checks.append(NumberCheck(figure.value, figure.unit, status, link.source, expected=expected))
         elif figure.formula:
             checks.append(NumberCheck(figure.value, figure.unit, "computed", figure.formula))
         elif figure.expected is not None:
@@ -138,7 +142,7 @@ def check_text(text: str, doc_ids: list[str], quoted: list[QuotedRange], cells: 
 def _check_quoted(value: float, unit: str, doc_ids: list[str], quoted: list[QuotedRange], cells: CellValues,
                   links: NarrativeLinks) -> NumberCheck:
     link = links.find(value, unit, quoted)
-    if link is not None and link.status == "match":
+    if link is not None and link.status in ("match", "rounding"):  # a 尾差 is no mismatch
         return NumberCheck(value, unit, "match", link.source)
     if link is not None and link.status == "mismatch":
         return NumberCheck(value, unit, "mismatch", link.source, expected=link.table_value)

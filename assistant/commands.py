@@ -12,6 +12,7 @@ from argparse import Namespace
 from index.config import Settings
 
 INGEST_LABELS = {"loaded": "已载入", "replaced": "已替换", "unchanged": "未变更", "duplicate": "重复"}
+UNPRINTABLE = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})  # controls, format marks, line breaks, lone surrogates
 
 
 def run_ingest(settings: Settings, args: Namespace) -> int:
@@ -60,14 +61,16 @@ def run_docs(settings: Settings, args: Namespace) -> int:
 
 
 def _ingest_lines(report) -> list[str]:
+    """One line per file (names shown with :func:`_shown`, so a name cannot add a line), then totals."""
     lines = []
     for entry in report.entries:
         if entry.status == "failed":
-            lines.append(f"失败：{entry.detail}")
+            lines.append(f"失败：{_shown(entry.detail)}")
         elif entry.status == "duplicate":
-            lines.append(f"重复：{entry.file} → {entry.detail}（与 {entry.same_as} 内容相同，未再载入）")
+            lines.append(f"重复：{_shown(entry.file)} → {_shown(entry.detail)}"
+                         f"（与 {_shown(entry.same_as)} 内容相同，未再载入）")
         else:
-            lines.append(f"{INGEST_LABELS[entry.status]}：{entry.file} → {entry.detail}")
+            lines.append(f"{INGEST_LABELS[entry.status]}：{_shown(entry.file)} → {_shown(entry.detail)}")
     counts = report.counts
     lines.append(
         f"共 {len(report.entries)} 个文件：已载入 {counts['loaded']}，已替换 {counts['replaced']}，"
@@ -80,8 +83,24 @@ def _ingest_lines(report) -> list[str]:
     return lines
 
 
+def _shown(text: str) -> str:
+    """``text`` on one printable line: control and format characters as escapes (``\\n``, ``\\u202e``),
+    bytes that were not valid UTF-8 as ``\\xff``."""
+    if text.isprintable():
+        return text
+    return "".join(_escaped(ch) if unicodedata.category(ch) in UNPRINTABLE else ch for ch in text)
+
+
+def _escaped(ch: str) -> str:
+    if "\udc80" <= ch <= "\udcff":  # an undecodable byte, as Python's surrogateescape carries it
+        return f"\\x{ord(ch) - 0xdc00:02x}"
+    return ch.encode("unicode_escape").decode("ascii")
+
+
 def _text_table(headers: list[str], rows: list[list[str]]) -> list[str]:
-    """Left-aligned columns, padded by display width (a CJK character is two columns)."""
+    """Left-aligned columns, padded by display width (a CJK character is two columns); one line per row."""
+    headers = [_shown(h) for h in headers]
+    rows = [[_shown(c) for c in r] for r in rows]
     widths = [max(_width(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
 
     def line(cells: list[str]) -> str:
@@ -103,44 +122,46 @@ def run_ask(settings: Settings, args: Namespace) -> int:
 
     _ensure_database(settings)
     assistant = build_assistant(settings)
-    if args.question is not None:
-        answer = assistant.ask(args.question)
-        print(json.dumps(answer.to_dict(), ensure_ascii=False, default=str) if args.json else _answer_text(answer))
-        return 0
-    assistant.preload()
-    failed = False
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        try:
-            answer = assistant.ask(line.strip())
-        except BudgetError as exc:  # one failed question must not end the batch: report it in its place
-            failed = True
-            print(f"错误：{exc.user_message}", file=sys.stderr)
+    try:
+        if args.question is not None:
+            answer = assistant.ask(args.question)
+            print(json.dumps(answer.to_dict(), ensure_ascii=False, default=str) if args.json else _answer_text(answer))
+            return 0
+        assistant.preload()
+        failed = False
+        for line in sys.stdin:
+            question = line.strip()
+            if not question:
+                continue
+            try:
+                answer = assistant.ask(question)
+            except BudgetError as exc:  # one failed question must not end the batch: report it in its place
+                failed = True
+                print(f"错误：{exc.user_message}", file=sys.stderr)
+                if args.json:
+                    print(json.dumps({"question": _shown(question), "route": "none", "answer": "", "sql": None,
+                                      "rows": [], "citations": [], "checks": [], "error": exc.user_message},
+                                     ensure_ascii=False), flush=True)
+                continue
             if args.json:
-                print(json.dumps({"question": line.strip(), "route": "none", "answer": "", "sql": None, "rows": [],
-                                  "citations": [], "checks": [], "error": exc.user_message}, ensure_ascii=False),
-                      flush=True)
-            continue
-        if args.json:
-            print(json.dumps(answer.to_dict(), ensure_ascii=False, default=str), flush=True)
-        else:
-            print(_answer_text(answer) + "\n", flush=True)
-    return 1 if failed else 0
+                print(json.dumps(answer.to_dict(), ensure_ascii=False, default=str), flush=True)
+            else:
+                print(_answer_text(answer) + "\n", flush=True)
+        return 1 if failed else 0
+    finally:
+        assistant.close()
 
 
 def run_sql(settings: Settings, args: Namespace) -> int:
     """sql "SELECT …" [--json]: one guarded read-only SELECT; rows as a table or JSON."""
     import json
 
-    from assistant.engines.sql_guard import connect_guarded, run_select
+    from assistant.engines.sql_sandbox import SqlSandbox
 
     _ensure_database(settings)
-    connection = connect_guarded(settings.db_path)
-    try:
-        result = run_select(connection, args.query, max_rows=settings.sql_max_rows, timeout_s=settings.sql_timeout_s)
-    finally:
-        connection.close()
+    with SqlSandbox(settings.db_path, max_rows=settings.sql_max_rows, timeout_s=settings.sql_timeout_s,
+                    memory_mb=settings.sql_memory_mb) as sandbox:
+        result = sandbox.select(args.query)
     if args.json:
         print(json.dumps({"sql": result.sql, "columns": result.columns, "rows": result.rows,
                           "truncated": result.truncated}, ensure_ascii=False, default=str))
@@ -174,7 +195,7 @@ def _ensure_database(settings: Settings) -> None:
     from index.ingest import ensure_database
 
     report = ensure_database(settings, progress=sys.stderr.isatty())
-    if report is not None:
+    if report is not None and report.entries:
         for line in _ingest_lines(report):
             print(line, file=sys.stderr)
     if not settings.db_path.exists():

@@ -6,11 +6,14 @@ import re
 from assistant.answer import Citation
 from assistant.engines.passages import PassageHit
 from assistant.router import RoutedResult
-from assistant.sentences import key_sentences, split_sentences
-from assistant.engines.sql import Figure
-from assistant.question.parse import Catalog, DocumentRef, ParsedQuestion
+from assistant.sentences import key_lines, key_sentences, split_sentences
+from assistant.engines.figures import Figure
+from assistant.question.catalog import Catalog, DocumentRef
+from assistant.question.parse import ParsedQuestion
+from index.model import PassageKind
 
 MAX_QUOTE = 600
+TABLE_LINES = 6
 _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff\d%])[ \u3000]+(?=[\u4e00-\u9fff\d])|(?<=[\u4e00-\u9fff])[ \u3000]+(?=\S)")
 
 
@@ -25,7 +28,12 @@ def compose(parsed: ParsedQuestion, routed: RoutedResult, catalog: Catalog) -> s
         elif outcome.kind == "rank_documents":
             parts.append(_document_rank_text(outcome.figures, parsed))
         else:
-            parts.append(_figures_text(outcome.figures))
+            parts.append(_figures_text([f for f in outcome.figures if not f.candidate]))
+        candidates = [f for f in outcome.figures if f.candidate]
+        if candidates:
+            parts.append(_candidates_text(candidates))
+        if outcome.note:
+            parts.append(outcome.note)
         for doc, subject, reason in outcome.reasons:
             parts.append(f"{subject}的主要原因（{doc.department}说明）：{clean_text(reason)}")
     if routed.hits:
@@ -46,9 +54,13 @@ def citations(hits: list[PassageHit], catalog: Catalog) -> list[Citation]:
     return result
 
 
+MAX_LISTED = 12
+
+
 def out_of_scope_text(reason: str, catalog: Catalog) -> str:
-    loaded = "；".join(f"{d.department}{d.year}年{d.kind}" for d in catalog.documents) or "无"
-    return f"无法回答：{reason}。已载入的文件：{loaded}。"
+    listed = [f"{d.department}{d.year}年{d.kind}" for d in catalog.documents[:MAX_LISTED]]
+    more = f"等 {len(catalog.documents)} 个文件" if len(catalog.documents) > MAX_LISTED else ""
+    return f"无法回答：{reason}。已载入的文件：{'；'.join(listed) or '无'}{more}。"
 
 
 def clean_text(text: str) -> str:
@@ -76,6 +88,16 @@ def _figures_text(figures: list[Figure]) -> str:
     return "\n".join(lines)
 
 
+def _candidates_text(figures: list[Figure]) -> str:
+    """Cells that may be the one asked for: shown as candidates, not as the answer."""
+    lines = ["表格中有几个可能的数，无法确定哪一个是所问的数（以下仅供核对，不作为答案）：" if len(figures) > 1
+             else "表格中找到一个可能的数，但无法确认它就是所问的数（以下仅供核对，不作为答案）："]
+    for doc, group in _by_document(figures):
+        lines.append(f"{_doc_name(doc)}：")
+        lines += [f"- {f.label}：{_amount(f.value, f.unit)}（{f.source}）" for f in group]
+    return "\n".join(lines)
+
+
 def _rank_text(figures: list[Figure], parsed: ParsedQuestion) -> str:
     order = "从高到低" if parsed.descending else "从低到高"
     lines = []
@@ -97,8 +119,10 @@ def _quote(hit: PassageHit, question: str, catalog: Catalog) -> str:
     p = hit.passage
     doc = _doc(catalog, p.doc_id)
     sentences = split_sentences(p.text) or [p.text]
-    chosen = key_sentences(sentences, question)
-    text = "".join(("……" if i and i - 1 not in chosen else "") + clean_text(sentences[i]) for i in chosen)
+    table = p.kind is PassageKind.TABLE_TEXT  # a table's rows are short lines: more of them, "；" between
+    chosen = key_lines(sentences, question, TABLE_LINES) if table else key_sentences(sentences, question)
+    pieces = [("……" if i and i - 1 not in chosen else "") + clean_text(sentences[i]) for i in chosen]
+    text = "；".join(piece.rstrip("；") for piece in pieces) if table else "".join(pieces)
     if len(text) > MAX_QUOTE:
         text = text[:MAX_QUOTE] + "……"
     section = p.section_path[-1] if p.section_path else ""

@@ -14,10 +14,13 @@ from functools import cache
 from typing import Any, Protocol
 
 from assistant.answer import Route
-from assistant.question.lexicon import Intent, normalize
+from assistant.engines.figures import SqlOutcome
 from assistant.engines.passages import PassageEngine, PassageHit
-from assistant.engines.sql import SqlEngine, SqlOutcome
-from assistant.question.parse import Catalog, ParsedQuestion, parse_question
+from assistant.engines.sql import SqlEngine
+from assistant.question.catalog import Catalog
+from assistant.question.lexicon import FACT_CUES, Intent
+from assistant.question.parse import COUNT_QUESTION, ParsedQuestion, parse_question
+from index.text import name_key
 
 logger = logging.getLogger(__name__)
 
@@ -51,9 +54,12 @@ class RuleSelector:
             return Selection("both", "问原因：金额取自表格，原因引自说明")
         if intent is Intent.CHANGE:
             return Selection("both", "问增减变化：本年数取自表格，增减额和原因引自说明")
+        if parsed.fact and intent is Intent.LOOKUP and not any(s.concept for s in parsed.subjects):
+            return Selection("both", "问金额和叙述中的事实：金额取自表格，事实引自说明")
         if "年初预算" in parsed.text:
             return Selection("both", "问年初预算与决算：取自决算说明，并核对表格")
-        names = {Intent.RANK: "排序", Intent.SHARE: "占比", Intent.COMPARE: "对比"}
+        names = {Intent.RANK: "排序", Intent.SHARE: "占比", Intent.COMPARE: "对比", Intent.SUM: "合计",
+                 Intent.SERIES: "历年"}
         return Selection("sql", f"问的是金额{('（' + names[intent] + '）') if intent in names else ''}：查询表格")
 
 
@@ -87,6 +93,8 @@ class Router:
         hits = self._passages(parsed, outcome)
         if selection.route == "passages" and parsed.intent is not Intent.FACT and _misses_terms(parsed, hits):
             return RoutedResult(Selection("none", _not_in_documents(parsed)))
+        if selection.route == "passages" and parsed.intent is Intent.FACT and _misses_facts(parsed, hits):
+            return RoutedResult(Selection("none", _fact_not_stated(parsed)))
         if selection.route == "both" and outcome is None:
             selection = Selection("passages", selection.reason + "；表格中没有对应的行，只引用说明")
         elif selection.route == "both" and not _uses_table(parsed, outcome):
@@ -105,14 +113,35 @@ class Router:
 
 def _misses_terms(parsed: ParsedQuestion, hits: list[PassageHit]) -> bool:
     """An amount of a named subject was asked, no table row has it, and no passage found mentions it."""
-    if parsed.intent not in (Intent.LOOKUP, Intent.COMPARE, Intent.RANK, Intent.SHARE) or not parsed.terms:
+    if parsed.intent not in (Intent.LOOKUP, Intent.COMPARE, Intent.RANK, Intent.SHARE) or not parsed.subjects:
         return False
-    texts = [normalize(hit.passage.text) for hit in hits]
-    return not any(term.name in text for term in parsed.terms for text in texts)
+    texts = [name_key(hit.passage.text) for hit in hits]
+    names = [key for s in parsed.subjects for key in (s.concept.keys() if s.concept else (s.name,))]
+    return not any(name in text for name in names for text in texts)
+
+
+def _fact_words(parsed: ParsedQuestion) -> list[str]:
+    """The question's fact words (编制, 实有, 人数), each once: a word holding another is left out."""
+    cues = sorted((c for c in FACT_CUES if c in parsed.text and not c.startswith(("几", "多少"))), key=parsed.text.find)
+    counted = COUNT_QUESTION.search(parsed.text)  # 多少批次: the passage must count 批次
+    cues += [counted.group(1)] if counted and counted.group(1) not in cues else []
+    return [c for c in cues if not any(other != c and other in c for other in cues)]
+
+
+def _misses_facts(parsed: ParsedQuestion, hits: list[PassageHit]) -> bool:
+    """A fact was asked and the passages found do not speak of it: some fact word appears in none of them."""
+    texts = [name_key(hit.passage.text) for hit in hits]
+    return any(not any(word in text for text in texts) for word in _fact_words(parsed))
+
+
+def _fact_not_stated(parsed: ParsedQuestion) -> str:
+    words = "、".join(_fact_words(parsed))
+    documents = "、".join(f"{d.department}{d.year}年{d.kind}" for d in parsed.documents[:3])
+    return f"{documents}的说明中没有找到关于“{words}”的内容（文件没有说明）"
 
 
 def _not_in_documents(parsed: ParsedQuestion) -> str:
-    names = "、".join(f"“{t.name}”" for t in parsed.terms)
+    names = "、".join(f"“{s.name}”" for s in parsed.subjects)
     documents = "、".join(f"{d.department}{d.year}年{d.kind}" for d in parsed.documents[:3])
     return f"{documents}的表格中没有{names}的数额，说明中也没有提到（文件没有说明）"
 

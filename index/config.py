@@ -2,13 +2,18 @@
 
 Every field has a default and help text; the README lists them all (a test
 checks that). Entry points call ``Settings.from_env(data_dir=...)`` once and
-pass the object down.
+pass the object down. A number that cannot be read, or is not positive, is a
+``SettingError`` naming the variable.
 """
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+
+from index.errors import SettingError
+
+EXPECTED = {int: "正整数", float: "正数"}
 
 
 def _setting(default, help: str):
@@ -28,7 +33,9 @@ class Settings:
     )
     max_file_mb: int = _setting(50, "Largest document accepted for ingestion, in MB.")
     sql_max_rows: int = _setting(1000, "Most rows a query returns.")
-    sql_timeout_s: float = _setting(5.0, "A query running longer than this is interrupted.")
+    sql_timeout_s: float = _setting(5.0, "A query running longer than this, in seconds, is stopped.")
+    sql_memory_mb: int = _setting(1024, "Memory one query may use, in MB; a query needing more is stopped.")
+    max_question_chars: int = _setting(500, "Longest question answered, in characters.")
     retrieve_top_k: int = _setting(5, "Passages returned by narrative retrieval.")
     ingest_workers: int = _setting(0, "Processes parsing documents at once during ingestion; 0 = one per core.")
     ray_address: str = _setting(
@@ -38,6 +45,11 @@ class Settings:
     shard_uri: str = _setting(
         "", "Where the Ray path writes Parquet shards (a folder, or a URI such as s3://bucket/prefix that driver "
         "and workers share); empty = shards/ in the data folder.",
+    )
+    qdrant_url: str = _setting(
+        "",
+        "Where passage vectors live: empty keeps them in the index folder; a Qdrant server URL "
+        "(http://host:6333), or a folder for Qdrant's embedded mode (needs requirements-cluster.txt).",
     )
 
     @property
@@ -61,8 +73,7 @@ class Settings:
             raw = environ.get(f"BUDGET_{f.name.upper()}")
             if raw is None:
                 continue
-            kind = type(f.default)
-            values[f.name] = Path(raw) if kind is type(Path()) else kind(raw)
+            values[f.name] = _parse(f"BUDGET_{f.name.upper()}", raw, type(f.default))
         values.update({k: v for k, v in overrides.items() if v is not None})
         if "data_dir" in values:
             values["data_dir"] = Path(values["data_dir"])
@@ -71,3 +82,16 @@ class Settings:
     @classmethod
     def help(cls) -> dict[str, str]:
         return {f"BUDGET_{f.name.upper()}": f.metadata["help"] for f in fields(cls)}
+
+
+def _parse(variable: str, raw: str, kind: type):
+    """``raw`` as a value of ``kind``: a Path, a string, or a positive number."""
+    if kind not in EXPECTED:
+        return kind(raw)
+    try:
+        value = kind(raw)
+    except ValueError as exc:
+        raise SettingError(variable, raw, EXPECTED[kind]) from exc
+    if not 0 < value < float("inf"):
+        raise SettingError(variable, raw, EXPECTED[kind])
+    return value

@@ -11,9 +11,12 @@
     ├── EmbeddingModelError          the configured embedding model cannot be loaded
     ├── ClusterUnavailableError      the Ray path is asked for but Ray is missing or unreachable
     ├── AuditUnavailableError        no audit findings for what was asked
+    ├── SettingError                 a BUDGET_* environment variable that cannot be read
+    ├── InvalidQuestionError         a question too long, or not valid text
     ├── UnsafeSQLError               a statement the read-only guard refuses
     ├── SqlExecutionError            a permitted statement that fails when run
-    └── QueryTimeoutError            a query interrupted after the time limit
+    ├── QueryTimeoutError            a query stopped after the time limit
+    └── QueryMemoryError             a query stopped at the memory limit
 
 Foreign exceptions are mapped to these once, at the edge (``raise … from exc``);
 the CLI and the app show ``user_message`` and log anything else.
@@ -84,6 +87,15 @@ class IndexMissingError(BudgetError):
         self.path = path
 
 
+class IndexUnavailableError(BudgetError):
+    """The narrative index cannot be written now: another process is writing it, or the disk refused."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"段落索引暂不可用（{path}：{reason}）")
+        self.path = path
+        self.reason = reason
+
+
 class EmbeddingModelError(BudgetError):
     """The configured embedding model cannot be loaded."""
 
@@ -110,6 +122,24 @@ class AuditUnavailableError(BudgetError):
         self.reason = reason
 
 
+class SettingError(BudgetError):
+    """A ``BUDGET_*`` environment variable whose value is not of the setting's type."""
+
+    def __init__(self, variable: str, value: str, expected: str) -> None:
+        super().__init__(f"环境变量 {variable} 的值 {value!r} 无效：应为{expected}")
+        self.variable = variable
+        self.value = value
+        self.expected = expected
+
+
+class InvalidQuestionError(BudgetError):
+    """A question the assistant does not try to answer: too long, or not valid text."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"无法回答该问题：{reason}")
+        self.reason = reason
+
+
 class UnsafeSQLError(BudgetError):
     def __init__(self, reason: str) -> None:
         super().__init__(f"拒绝执行该 SQL：{reason}")
@@ -128,3 +158,9 @@ class QueryTimeoutError(BudgetError):
     def __init__(self, seconds: float) -> None:
         super().__init__(f"查询超过 {seconds:g} 秒，已中止")
         self.seconds = seconds
+
+
+class QueryMemoryError(BudgetError):
+    def __init__(self, limit_mb: int) -> None:
+        super().__init__(f"查询所需内存超过 {limit_mb} MB 上限，已中止")
+        self.limit_mb = limit_mb

@@ -1,6 +1,6 @@
 """Ingestion (载入): files → read → parse → passages, variances → one DuckDB transaction each.
 
-``ingest_paths`` takes files and folders (a folder's own .txt/.md/.pdf files,
+``ingest_paths`` takes files and folders (a folder's own text, PDF and HTML files,
 sorted by name, subfolders not entered). Per file, decided by its bytes first:
 
 - bytes already loaded (same sha256) → ``unchanged``, nothing is parsed; the
@@ -26,8 +26,8 @@ ingested in a later run joins the parts already loaded that are still on disk.
 Parsing runs in parallel; loading stays in this process, one transaction per
 document, after every file of the run is parsed. A lock file beside the
 database keeps two processes from ingesting at once; the second waits. After a
-run that changed anything (or found loaded files but no narrative index
-folder) the narrative index is refreshed
+run that changed anything (or found loaded files and a narrative index that is
+missing, stale or damaged) the narrative index is refreshed
 (``index.search.retriever.refresh_index``), after the write connection is closed.
 """
 from __future__ import annotations
@@ -45,6 +45,7 @@ from index.cluster import Runner, open_runner
 from index.cluster.rows import FileInput, PublicationRows, RowsFailure
 from index.config import Settings
 from index.errors import BudgetError, DatabaseUnavailableError, DocumentConflictError
+from index.read.files import SUFFIXES
 from index.read.parts import keys_overlap
 from index.store.database import BudgetStore, connect_read_only, format_version, read_format
 
@@ -55,7 +56,6 @@ except ImportError:  # Windows: no cross-process lock
 
 logger = logging.getLogger(__name__)
 
-SUFFIXES = (".txt", ".md", ".pdf")
 LOCK_TIMEOUT_S = 600.0
 Status = Literal["loaded", "replaced", "unchanged", "duplicate", "failed"]
 STATUSES: tuple[Status, ...] = ("loaded", "replaced", "unchanged", "duplicate", "failed")
@@ -110,22 +110,24 @@ def ingest_paths(
 def ensure_database(settings: Settings, progress: bool = False, refresh: bool = True) -> IngestReport | None:
     """Build the database from ``settings.data_dir`` when missing, empty or of an older format; None when nothing to do.
 
-    The report may hold no entries: the data folder has no documents, and the
-    caller decides what to tell the user.
+    A database of an older format is rebuilt from the files it was loaded from (wherever they are) and
+    the data folder's. The report may hold no entries: there are no documents, and the caller decides
+    what to tell the user.
     """
     if _has_documents(settings.db_path):
         return None
-    if not settings.data_dir.is_dir() or not expand_paths([settings.data_dir]):
+    folder = [settings.data_dir] if settings.data_dir.is_dir() else []
+    if not settings.db_path.exists() and not expand_paths(folder):
         return IngestReport()
     with ingest_lock(settings):
         if _has_documents(settings.db_path):
             return None
         logger.info("building %s from %s", settings.db_path, settings.data_dir)
-        return _ingest([settings.data_dir], settings, progress, refresh)
+        return _ingest(folder, settings, progress, refresh)
 
 
 def expand_paths(paths: Sequence[Path | str]) -> list[Path]:
-    """Files as given, and a folder's .txt/.md/.pdf files sorted by name; each file once."""
+    """Files as given, and a folder's readable files (``SUFFIXES``) sorted by name; each file once."""
     files: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
@@ -220,8 +222,7 @@ def _ingest(paths: Sequence[Path | str], settings: Settings, progress: bool, ref
     for entry in report.entries:
         logger.info("%s: %s %s", entry.file, entry.status, entry.detail)
     report.seconds = time.perf_counter() - started
-    index_missing = not settings.index_path.exists() and report.counts["unchanged"] > 0
-    if refresh and (report.changed or index_missing):
+    if refresh and (report.changed or (report.counts["unchanged"] > 0 and _index_needs_repair(settings))):
         _refresh_index(settings, report)
     return report
 
@@ -364,6 +365,13 @@ def _failing(state: _FileState) -> Iterator[None]:
     except Exception as exc:
         logger.exception("ingesting %s failed unexpectedly", state.path)
         state.fail(f"{state.path.name}: 内部错误（{type(exc).__name__}: {exc}）")
+
+
+def _index_needs_repair(settings: Settings) -> bool:
+    """No narrative index yet, or one left stale or damaged (e.g. by a refresh that was killed)."""
+    from index.search.build import index_is_stale
+
+    return not settings.index_path.exists() or index_is_stale(settings)
 
 
 def _refresh_index(settings: Settings, report: IngestReport) -> None:

@@ -46,10 +46,20 @@ class TableKind(str, Enum):
     GOV_FUND = "gov_fund"  # 政府性基金预算支出情况表 / 政府性基金预算财政拨款收入支出决算表
     STATE_CAPITAL = "state_capital"  # 国有资本经营预算支出情况表 / 国有资本经营预算财政拨款支出决算表
     THREE_PUBLIC = "three_public"  # 财政拨款“三公”经费支出情况表 / “三公”经费支出决算表
-    CARRYOVER = "carryover"  # 上年结转结余情况明细表
+    CARRYOVER = "carryover"  # 上年结转结余情况明细表 / 财政拨款结转资金支出表
+    BASIC = "basic"  # 基本支出总表 (all funds, by economic subject)
+    PROJECTS = "projects"  # 项目支出表 / 项目支出总表 / 专项业务经费支出表 (all funds, by project)
+    EXPENDITURE_ECONOMIC = "expenditure_economic"  # 支出经济分类表 (all funds, by economic subject)
+    GENERAL_ECONOMIC = "general_economic"  # 一般公共预算支出表（按经济分类）
+    FISCAL_EXPENDITURE = "fiscal_expenditure"  # 财政拨款支出表（功能科目） (江苏 公开05表)
+    FISCAL_BASIC = "fiscal_basic"  # 财政拨款基本支出表（经济科目） (江苏 公开06表)
+    FISCAL_PROJECT = "fiscal_project"  # 财政拨款项目支出表
+    RUNNING_COSTS = "running_costs"  # 机关运行经费支出表
+    PROCUREMENT = "procurement"  # 政府采购预算表
+    PURCHASED_SERVICES = "purchased_services"  # 政府购买服务预算表
     PERFORMANCE_TARGET = "performance_target"  # 部门整体绩效目标表 / 项目支出绩效目标表
     PERFORMANCE_SELF_EVAL = "performance_self_eval"  # 部门整体支出绩效自评表 / 项目支出绩效自评表
-    OTHER = "other"  # a recognised table of no listed type (e.g. 机关运行经费)
+    OTHER = "other"  # a table of no listed type, kept with its own header paths
 
 
 class Measure(str, Enum):
@@ -213,6 +223,8 @@ class DocumentMeta:
     title: str
     source_file: str
     sha256: str
+    identity_source: str = "document"  # where department and year were read: document | file name | user
+    aliases: tuple[str, ...] = ()  # short names the narrative uses for the department (省检察院, 市卫健委)
 
     @property
     def doc_id(self) -> str:
@@ -228,6 +240,12 @@ class Document:
     sections: list[Section]
     tables: list[Table]
     warnings: list[str] = field(default_factory=list)
+    numeric_cells: int = 0  # numbers in the document's table rows
+    recognised_cells: int = 0  # … of them in tables of a recognised kind
+
+    @property
+    def recognised_share(self) -> float | None:
+        return self.recognised_cells / self.numeric_cells if self.numeric_cells else None
 
 
 class PassageKind(str, Enum):
@@ -237,6 +255,7 @@ class PassageKind(str, Enum):
     PROJECT = "project"  # a project description (项目名称 … 预算安排规模 …)
     GLOSSARY = "glossary"  # a 名词解释 entry
     PARAGRAPH = "paragraph"  # any other narrative paragraph
+    TABLE_TEXT = "table_text"  # the words of a table of sentences (绩效目标表: 年度目标, 指标值)
 
 
 @dataclass(frozen=True)

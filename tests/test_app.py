@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import shutil
 import sys
+from dataclasses import replace
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 import duckdb
+import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from ui import browse, charts, uploads
+from assistant.answer import Answer, Citation, NumberCheck
+from ui import browse, charts, frames, uploads
+from ui.pages.chat import MAX_QUESTION_CHARS
 from index.config import Settings
 from index.errors import BudgetError
 from index.ingest import ingest_paths
@@ -24,6 +29,7 @@ from tests.conftest import BAZHOU, LUNTAI, ROOT, SEEDS, copy_data
 
 APP = str(ROOT / "app.py")
 LUNTAI_ID = "2024-预算-部门-轮台县人力资源和社会保障局"
+LUNTAI_LABEL = "轮台县人力资源和社会保障局 2024 预算"
 QUESTION = "轮台县人社局2024年三公经费一共多少？"
 
 
@@ -93,20 +99,21 @@ def test_question_shows_answer_sql_rows_chart_and_citations(app):
     text = answer_text(app)
     assert "轮台县人力资源和社会保障局2024年预算：  \n- 三公经费：2.77 万元（表10 财政拨款“三公”经费支出情况表 第 420 行）" in text
     assert app.code[0].value == fake_assistant.SQL
-    rows = app.dataframe[0].value
-    assert list(rows["item"]) == ["因公出国（境）费", "公务用车购置费", "公务用车运行费", "公务接待费"]
-    assert list(rows["value"]) == [0.0, 0.0, 2.64, 0.13]
-    assert app.get("download_button")[0].proto.label == "下载 CSV"
+    rows = app.table[0].value
+    assert list(rows.columns) == ["项目", "金额（万元）"]
+    assert list(rows["项目"]) == ["因公出国（境）费", "公务用车购置费", "公务用车运行费", "公务接待费"]
+    assert list(rows["金额（万元）"]) == [0.0, 0.0, 2.64, 0.13]
+    assert [b.proto.label for b in app.get("download_button")] == ["下载 CSV", "下载 Markdown（回答、引用、核对与 SQL）"]
     assert len(app.get("vega_lite_chart")) == 1
-    assert "十、“三公”经费预算情况说明 · 第 741 行" in text
+    assert "十、“三公”经费预算情况说明 · 第 741 行** :gray-badge[出处 1]" in text
     assert ":orange-background[轮台县人力资源和社会保障局部门 2024 年财政拨款“三公”经费数为 2.77 万元，" in text
-    assert ":blue-badge[计算] 2.77 万元" in text
+    assert ":blue-badge[计算] 2.77 万元 — 2.64 + 0.13 + 0 + 0" in text
 
 
 def test_both_route_shows_each_number_check_with_its_status(app):
     app.chat_input[0].set_value("轮台县人社局2024年行政运行预算为什么增加？").run()
     text = answer_text(app)
-    assert ":green-badge[一致] 209.44 万元 — 表5 行政运行 合计" in text
+    assert ":green-badge[一致] 209.44 万元 — 表5 行政运行 合计 :gray-badge[出处 2]" in text
     assert ":orange-badge[未核实] 69.12 万元" in text
     assert ":red-badge[不一致] 49.3 %，表中为 49.26" in text
     assert "表格 + 段落 · 问原因，也问金额" in app.chat_message[-1].caption[0].value
@@ -132,6 +139,86 @@ def test_clicking_an_example_question_asks_it(app):
 def test_a_budget_error_is_shown_with_its_message(app):
     app.chat_input[0].set_value(fake_assistant.FAILING_QUESTION).run()
     assert [e.value for e in app.chat_message[-1].error] == ["无法理解这个问题"]
+
+
+def test_the_chat_box_takes_at_most_the_question_cap(app):
+    assert app.chat_input[0].proto.max_chars == MAX_QUESTION_CHARS == 500
+
+
+def asked_questions(at: AppTest) -> list[str]:
+    return at.session_state["assistant"][1].questions
+
+
+def test_a_link_with_a_question_asks_it_once_on_opening(seeded, tmp_path, monkeypatch):
+    monkeypatch.setenv("BUDGET_DATA_DIR", str(data_copy(seeded, tmp_path)))
+    monkeypatch.setitem(sys.modules, "assistant.factory", fake_assistant)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["q"] = QUESTION
+    at.run()
+    assert not at.exception
+    assert "2.77 万元" in answer_text(at)
+    at.run()
+    assert asked_questions(at) == [QUESTION]
+    assert at.code[-1].value == "?q=" + quote(QUESTION)
+
+
+def test_chosen_documents_limit_the_question_and_go_into_its_link(app):
+    app.multiselect(key="doc").set_value([LUNTAI_ID]).run()
+    app.chat_input[0].set_value("三公经费一共多少？").run()
+    assert not app.exception
+    assert asked_questions(app) == ["轮台县人力资源和社会保障局2024年预算：三公经费一共多少？"]
+    assert app.chat_message[0].caption[0].value == "按所选文件提问：轮台县人力资源和社会保障局2024年预算：三公经费一共多少？"
+    assert app.code[-1].value == "?" + urlencode({"q": "三公经费一共多少？", "doc": LUNTAI_LABEL})
+
+
+def test_an_asked_question_is_put_in_the_address(app):
+    app.chat_input[0].set_value(QUESTION).run()
+    assert app.query_params["q"] == QUESTION
+
+
+def test_the_source_of_a_quote_shows_its_lines_with_the_sentence_marked(app):
+    app.chat_input[0].set_value(QUESTION).run()
+    pills = app.get("button_group")[-1]
+    assert [o.content for o in pills.proto.options] == ["1 · 引文 1"]
+    pills.set_value(1).run()
+    assert not app.exception
+    captions = [c.value for c in app.chat_message[-1].caption]
+    assert "000\\_483341c397df5066.txt · 第 741 行" in captions
+    excerpt = app.chat_message[-1].markdown[-1].value
+    assert excerpt.startswith(":gray[739]  十、关于轮台县人力资源和社会保障局部门 2024 年财政拨款“三公”经费预算情况说明")
+    assert ":gray[741]  :orange-background[**轮台县人力资源和社会保障局部门 2024 年财政拨款“三公”经费数为 2.77 万元，" in excerpt
+
+
+def hostile_answer(question: str) -> Answer:
+    """An answer carrying Markdown and Streamlit directives in every text a document or file name fills."""
+    return Answer(
+        question=question, route="passages", answer="见 **原文** [链接](http://x)",
+        citations=[Citation(fake_assistant.LUNTAI, "<b>标题</b>", "# 第一部分 > *重点*", ":red[红字] $x$", "741")],
+        checks=[NumberCheck(2.77, "万元", "unverified", ":material/home: `代码` [x](y)")],
+        reason="因为 **粗体** :red[红]",
+    )
+
+
+def test_document_text_in_an_answer_is_shown_literally(app, monkeypatch):
+    monkeypatch.setattr(fake_assistant, "sql_answer", hostile_answer)
+    app.chat_input[0].set_value(QUESTION).run()
+    assert not app.exception
+    text = answer_text(app)
+    assert "见 \\*\\*原文\\*\\* \\[链接\\](http://x)" in text
+    assert "**\\<b\\>标题\\</b\\> · \\# 第一部分 \\> \\*重点\\* · 第 741 行**" in text
+    assert "\\:red\\[红字\\] \\$x\\$" in text
+    assert "— \\:material/home: \\`代码\\` \\[x\\](y)" in text
+    assert app.chat_message[-1].caption[0].value.startswith("段落检索 · 因为 \\*\\*粗体\\*\\* \\:red\\[红\\]")
+
+
+def test_an_upload_with_a_name_too_long_is_refused_with_a_message(app):
+    data_dir = Path(Settings.from_env().data_dir)
+    files = sorted(p.name for p in data_dir.iterdir())
+    app.sidebar.file_uploader[0].set_value(("预" * 100 + ".txt", b"x", "text/plain")).run()
+    assert not app.exception
+    [error] = [e.value for e in app.sidebar.error]
+    assert "文件名太长（304 字节，上限 240 字节），请改短文件名后再上传" in error
+    assert sorted(p.name for p in data_dir.iterdir()) == files
 
 
 def test_upload_loads_the_document_and_lists_it(luntai_only, tmp_path, monkeypatch):
@@ -177,8 +264,8 @@ def test_failed_upload_shows_the_error_and_changes_nothing(app, name, content, m
 @pytest.mark.parametrize(
     ("name", "size", "message"),
     [
-        ("预算.docx", 10, "预算.docx: 不是可识别的部门预算/决算公开文件（不支持的文件类型 .docx，只支持 .txt、.md 和 .pdf）"),
-        ("预算", 10, "预算: 不是可识别的部门预算/决算公开文件（不支持的文件类型 （无扩展名），只支持 .txt、.md 和 .pdf）"),
+        ("预算.docx", 10, "预算.docx: 不是可识别的部门预算/决算公开文件（不支持的文件类型 .docx，只支持 .txt、.md、.pdf、.html 和 .htm）"),
+        ("预算", 10, "预算: 不是可识别的部门预算/决算公开文件（不支持的文件类型 （无扩展名），只支持 .txt、.md、.pdf、.html 和 .htm）"),
         ("预算.pdf", 51 * 1024 * 1024, "预算.pdf: 无法读取（文件大小 51 MB 超过上限 50 MB）"),
     ],
 )
@@ -209,6 +296,15 @@ def test_loaded_documents_are_counted(connection):
     assert (luntai.department, luntai.year, luntai.kind) == ("轮台县人力资源和社会保障局", 2024, "预算")
     assert luntai.n_tables >= 11
     assert luntai.n_passages > 0
+
+
+def test_document_labels_are_short_and_unique(connection):
+    documents = browse.loaded_documents(connection)
+    assert browse.document_labels(documents)[LUNTAI_ID] == LUNTAI_LABEL
+    twin = replace(next(d for d in documents if d.doc_id == LUNTAI_ID), doc_id="2024-预算-单位-轮台县人力资源和社会保障局",
+                   scope="单位")
+    labels = browse.document_labels([*documents, twin])
+    assert (labels[LUNTAI_ID], labels[twin.doc_id]) == (LUNTAI_LABEL + " 部门", LUNTAI_LABEL + " 单位")
 
 
 def test_example_questions_name_a_loaded_document(connection):
@@ -256,8 +352,8 @@ def test_quoted_sentence_is_the_one_with_the_answer_numbers():
 
 
 def test_rows_csv_opens_in_a_spreadsheet_with_chinese():
-    data = browse.rows_csv(fake_assistant.THREE_PUBLIC_ROWS)
-    assert data.startswith("\ufeffitem,value\n因公出国（境）费,0.0".encode("utf-8"))
+    data = frames.safe_csv(pd.DataFrame(fake_assistant.THREE_PUBLIC_ROWS))
+    assert data.startswith('\ufeff"item","value"\n"因公出国（境）费",0.0'.encode("utf-8"))
 
 
 # ---------------------------------------------------------------- charts

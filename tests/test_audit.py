@@ -186,9 +186,8 @@ def test_text_report_names_both_sides_and_the_lines(audit_db):
     text = render_findings(read_findings(connection, "巴音郭楞"), "text")
     connection.close()
     assert text.splitlines()[0] == ("2024-预算-单位-巴音郭楞蒙古自治州人力资源和社会保障局：叙述数额 60 个，"
-                                    "对应到表格 60 个（100.0%），问题 2 个")
-    assert ("  [不一致·比率复算] 第 518 行（第三部分 2024 年单位预算情况说明 > 五、关于巴音郭楞蒙古自治州人力资源和社会保障局"
-            " 2024 年一般公共预算当年拨款情况说明 > （二）一般公共预算当年拨款结构情况）：文中 94.09%，占比 = "
+                                    "对应到表格 60 个（100.0%）；比较基数：上年预算；问题 2 个（高 2、中 0、低 0），尾差 0 个")
+    assert ("  [高·比率复算] 第 518 行：文中 94.09%，占比 = "
             "表5 一般公共预算支出情况表“社会保障和就业支出”合计 3280.83 ÷ 表5 一般公共预算支出情况表“总计”合计 3487.24"
             " = 94.08%") in text.splitlines()
 
@@ -201,8 +200,8 @@ def test_csv_and_markdown_exports(audit_db):
     assert csv.splitlines()[0].startswith("doc_id,seq,kind,status,statement,line_start")
     assert len(csv.splitlines()) > len(frame)  # a statement may hold a line break
     markdown = render_findings(frame, "markdown")
-    assert markdown.startswith("## 核对汇总\n\n| 文件 | 叙述数额 | 已对应 | 对应率% |")
-    assert "| 比率复算 | 不一致 | 518 | 94.09 % |" in markdown
+    assert markdown.startswith("## 核对汇总\n\n| 文件 | 叙述数额 | 已对应 | 对应率% | 比较基数 | 问题 | 高 | 中 | 低 | 尾差 |")
+    assert "| 高 |  | 518 | 比率复算 |" in markdown
 
 
 def test_audit_command_prints_the_stored_findings(audit_db, monkeypatch, capsys):
@@ -214,4 +213,138 @@ def test_audit_command_prints_the_stored_findings(audit_db, monkeypatch, capsys)
     assert settings.db_path == audit_db
     assert commands.run_audit(settings, Namespace(doc="轮台", format="text")) == 0
     assert capsys.readouterr().out == (
-        "2024-预算-部门-轮台县人力资源和社会保障局：叙述数额 67 个，对应到表格 67 个（100.0%），问题 0 个\n")
+        "2024-预算-部门-轮台县人力资源和社会保障局：叙述数额 67 个，对应到表格 67 个（100.0%）；比较基数：上年预算；"
+        "问题 0 个（高 0、中 0、低 0），尾差 0 个\n")
+
+
+# Change statements recomputed from the text (index.audit.changes), on sentences as printed in real documents.
+
+def _block(text: str):
+    from index.model import PassageKind
+    from index.narrative.passages import Block
+
+    return Block(PassageKind.PARAGRAPH, ("情况说明",), text, [(0, 100)])
+
+
+def _changes(text: str) -> list[tuple]:
+    from index.audit.changes import check_changes
+
+    return [(f["kind"], f["status"], f["stated_value"], f["table_value"] and round(f["table_value"], 2),
+             f["column_path"]) for f in check_changes([_block(text)])]
+
+
+def test_growth_rate_contradicted_by_its_amounts_is_a_mismatch():
+    """国家信访局 2024 决算 p17: 5834.37 ÷ (22066.59 − 5834.37) = 35.94%, printed 35.74%."""
+    assert _changes("国家信访局 2024 年度收、支总计 22066.59 万元，与 2023 年相比，收、支总计各增加 5834.37 万元，"
+                    "增长 35.74%。") == [("recomputed_ratio", "mismatch", 35.74, 35.94, "上年")]
+
+
+def test_growth_rate_of_whole_wan_amounts_allows_their_rounding():
+    """江苏 2017 p28: 4032.99 ÷ 1586.32 = 254.2356%, printed 254.23: within the rounding of the amounts."""
+    assert _changes("机关运行经费预算支出 5619.31 万元，比 2016 年增加 4032.99 万元，增加 254.23%。") == [
+        ("recomputed_ratio", "match", 254.23, 254.24, "上年")]
+
+
+@pytest.mark.parametrize("text, status", [
+    ("一般公共预算财政拨款支出 1668.14万元，比年初预算数增加 1668.14万元，增长 0%；", "mismatch"),
+    ("专项普查活动60.13万元，比上年预算增加60.13万元，增长100.00%。", "match"),  # a new item: 100% by convention
+])
+def test_rate_from_a_zero_base_is_only_the_new_item_convention(text, status):
+    assert [(kind, found) for kind, found, *_ in _changes(text)] == [("recomputed_ratio", status)]
+
+
+def test_zero_amount_after_an_increase_is_an_impossible_base():
+    """万里街道 2023 p6: "政府性基金拨款支出预算0万元，比2022年预算增加1421.25万元" → 上年预算 −1421.25."""
+    found = _changes("政府性基金拨款支出预算0万元，比2022年预算增加1421.25万元；")
+    assert found == [("change_statement", "mismatch", 1421.25, 0.0, "上年预算")]
+
+
+def test_item_amount_stated_twice_and_its_rate_are_checked_against_the_base():
+    """万里街道 2023 item 16: 220.63 at the head, 441.25 as 预算安排; 60.54% fits neither (66.40%, 232.79%)."""
+    text = ("16. “社会保障和就业支出（类）行政事业单位养老支出（款）机关事业单位职业年金缴费支出（项）”220.63万元，"
+            "主要用于机关事业单位职业年金缴费支出。2022年当年预算执行数为132.59万元，2023年预算安排441.25万元，"
+            "比2022年预算执行数增加60.54%。主要原因是：事业单位离退休经费增加。")
+    found = _changes(text)
+    assert ("duplicate_value", "mismatch", 441.25, 220.63, "上年预算执行数") in found
+    assert ("recomputed_ratio", "mismatch", 60.54, 232.79, "上年预算执行数") in found
+
+
+def test_rate_agreeing_with_the_head_amount_is_not_a_second_finding():
+    """万里街道 2024 item 31: 350.35 (the table's) and 352.67; 0.53% is right for 350.35."""
+    text = ("31. “住房保障支出（类）住房改革支出（款）住房公积金（项）”350.35万元，主要用于住房公积金。2023年当年预算执行数为"
+            "348.52万元，2024年预算安排352.67万元，比2023年预算执行数增加0.53%。主要原因是：住房公积金经费增加。")
+    assert [(kind, status) for kind, status, *_ in _changes(text)] == [
+        ("duplicate_value", "mismatch"), ("recomputed_ratio", "match")]
+
+
+def test_reason_against_the_direction_of_the_change_is_found():
+    """万里街道 2024 item 4: 114.00 → 110.60 (−2.98%), "主要原因是：宣传事务一般行政管理事务经费增加"."""
+    text = ("4. “一般公共服务支出（类）宣传事务（款）一般行政管理事务（项）”110.60万元，主要用于宣传事务一般行政管理事务。"
+            "2023年当年预算执行数为114.00万元，2024年预算安排110.60万元，比2023年预算执行数减少2.98%。"
+            "主要原因是：宣传事务一般行政管理事务经费增加。")
+    assert ("reason", "mismatch", None, None, None) in _changes(text)
+
+
+def test_empty_reason_is_found():
+    assert _changes("公务接待费预算支出 427.5 万元，与上年预算数持平，主要原因是。") == [
+        ("reason", "mismatch", None, None, None)]
+
+
+@pytest.mark.parametrize("text, status", [
+    ("“三公”经费财政拨款支出决算为 0.16万元，完成预算 0 万元的 0% 。", "mismatch"),
+    ("因公出国（境）费支出决算为 0万元，完成预算 0万元的 0%；", "match"),
+    ("年初预算为 5717.32 万元，支出决算为 5757.63 万元，完成年初预算的 100.71%。", "match"),
+    ("年初预算为 590.53 万元，支出决算为 4.7 万元，完成年初预算的 8.0%。", "mismatch"),
+])
+def test_completion_rate_is_recomputed(text, status):
+    assert [(kind, found) for kind, found, *_ in _changes(text)] == [("recomputed_ratio", status)]
+
+
+@pytest.fixture(scope="session")
+def corpus_findings():
+    from tests.conftest import corpus_pdf
+
+    names = ("n06_shanghai_ShanghaiTechUniversityAffiliatedSchool_2026_unit_budget.pdf",
+             "14_putuo_wanli_street_2023_dept_budget.pdf")
+    return {name: audit_document(parse_document(read_source(corpus_pdf(name), MAX_BYTES))) for name in names}
+
+
+def test_whole_wan_narrative_of_a_yuan_table_has_no_problem(corpus_findings):
+    """上海 单位预算 prints 10,806万元 for 108,059,614 元: right at its precision, not a mismatch."""
+    found = corpus_findings["n06_shanghai_ShanghaiTechUniversityAffiliatedSchool_2026_unit_budget.pdf"]
+    assert not [f for f in found if f.status == "mismatch"]
+    income = next(f for f in found if f.kind == "narrative_vs_table" and f.stated_value == 10806)
+    assert (income.status, income.table_value, income.page) == ("match", 10805.9614, 6)
+
+
+def test_shanghai_items_are_linked_and_their_defects_ranked_with_pages(corpus_findings):
+    """万里街道 2023: the 预算安排 amounts link to their 表5 row; the hand-checked defects are found on their pages."""
+    found = corpus_findings["14_putuo_wanli_street_2023_dept_budget.pdf"]
+    linked, amounts = link_coverage(found)
+    assert linked / amounts >= 0.9
+    problems = {(f.kind, f.page, f.stated_value) for f in found if f.status == "mismatch"}
+    assert problems == {("change_statement", 6, 1421.25), ("recomputed_ratio", 6, 314.82),
+                        ("narrative_vs_table", 7, 441.25), ("recomputed_ratio", 7, 60.54)}
+    assert all(f.severity == 3 for f in found if f.status == "mismatch")
+    frame = findings_frame(found)
+    from ui.audit_report import ranked_problems
+    ranked = ranked_problems(frame)
+    assert list(ranked.columns) == ["文件", "严重程度", "页", "行", "类型", "文中", "表格", "核算", "差额"]
+    assert ranked.iloc[0]["核算"].startswith("本年 0 万元比上年预算增加 1421.25 万元")
+
+
+def test_note_saying_a_filled_table_is_empty_is_found():
+    """万里街道 2024 表9: "注:本部门2024年无“三公”经费和机关运行经费预算，故本表为空表。" over 47.91 and 443.18."""
+    from types import SimpleNamespace
+
+    from index.audit.table_sums import check_notes
+    from index.model import Cell, Measure, Row, Table, TableKind
+
+    cells = [Cell("合计", Measure.TOTAL, 47.91, "47.91", 900, 31), Cell("机关运行经费", Measure.OTHER, 443.18, "443.18", 900, 31)]
+    table = Table(None, "部门“三公”经费和机关运行经费预算表", TableKind.THREE_PUBLIC, "万元", 895, 901,
+                  rows=[Row(0, "", 900, cells=cells)], note="注:本部门2024年无“三公”经费和机关运行经费预算，故本表为空表。")
+    conditional = Table(None, "“三公”经费支出情况表", TableKind.THREE_PUBLIC, "万元", 905, 910,
+                        rows=[Row(0, "合计", 908, cells=cells[:1])], note="注：此表如无数字则表示单位无该项支出。")
+    found = check_notes(SimpleNamespace(tables=[table, conditional]))
+    assert [(f["kind"], f["line_start"], f["message"]) for f in found] == [
+        ("table_note", 900, "表注称本表为空表，但表中有数额（47.91、443.18 万元）")]

@@ -102,8 +102,8 @@ PUTUO_BUDGET_KINDS = [
     ("表8", K.GENERAL_BASIC), ("表9", K.THREE_PUBLIC),
 ]
 JIANGSU_KINDS = [
-    K.SUMMARY, K.INCOME, K.EXPENDITURE, K.FISCAL_SUMMARY, K.OTHER, K.OTHER, K.GENERAL_EXPENDITURE,
-    K.GENERAL_BASIC, K.THREE_PUBLIC, K.GOV_FUND, K.OTHER, K.OTHER,
+    K.SUMMARY, K.INCOME, K.EXPENDITURE, K.FISCAL_SUMMARY, K.FISCAL_EXPENDITURE, K.FISCAL_BASIC,
+    K.GENERAL_EXPENDITURE, K.GENERAL_BASIC, K.THREE_PUBLIC, K.GOV_FUND, K.RUNNING_COSTS, K.PROCUREMENT,
 ]
 
 
@@ -124,7 +124,9 @@ def test_putuo_2023_budget_adds_five_performance_target_forms():
 
 
 def test_putuo_final_has_nine_tables_numbered_from_its_contents():
-    tables = corpus_document(FINANCE_2024).tables
+    unit_list, *tables = corpus_document(FINANCE_2024).tables
+    assert (unit_list.kind, unit_list.page, [r.label for r in unit_list.rows][:2]) == (
+        K.OTHER, 5, ["上海市普陀区财政局（本级）", "上海市普陀区财政局财政所"])  # 决算单位构成, kept as printed
     assert [(t.number, t.kind, t.page) for t in tables] == [
         ("表一", K.SUMMARY, 6), ("表二", K.INCOME, 8), ("表三", K.EXPENDITURE, 10),
         ("表四", K.FISCAL_SUMMARY, 12), ("表五", K.GENERAL_EXPENDITURE, 15), ("表六", K.GENERAL_BASIC, 16),
@@ -151,10 +153,10 @@ def test_jiangsu_2017_tables_are_found_in_printed_order_without_numbers_on_the_p
         "一般公共预算基本支出预算表", "一般公共预算机关运行经费支出预算表",
         "“三公”经费、会议费、培训费支出预算表", "2017年政府采购预算表",
     ]
-    # numbers from the 目录: by title, else by kind ('七、政府性基金支出预算表'; '十一、…' wraps over two lines);
-    # 表四 is printed fifth; '十二、政府采购支出预算表' names another title and is of a kind listed often
+    # numbers from the 目录: by title, else by kind ('七、政府性基金支出预算表', '十二、政府采购支出预算表';
+    # '十一、…' wraps over two lines); 表四 is printed fifth
     assert [t.number for t in tables] == [
-        "表一", "表二", "表三", "表五", "表四", "表六", "表七", "表八", "表九", "表十", "表十一", None]
+        "表一", "表二", "表三", "表五", "表四", "表六", "表七", "表八", "表九", "表十", "表十一", "表十二"]
 
 
 # ---------------------------------------------------------------- values, 万元
@@ -328,8 +330,8 @@ def test_jiangsu_subject_codes_in_one_column():
     assert row(basic, "合计").value(Measure.TOTAL) == 9312.90
 
 
-def test_jiangsu_fiscal_tables_beside_the_general_budget_ones_are_other():
-    fiscal = table(JIANGSU_2018, K.OTHER, "财政拨款支出预算表")
+def test_jiangsu_fiscal_tables_beside_the_general_budget_ones_are_their_own_kind():
+    fiscal = table(JIANGSU_2018, K.FISCAL_EXPENDITURE, "财政拨款支出预算表")
     assert fiscal.number == "公开05表"
     assert coded(fiscal, "2010101").value(Measure.TOTAL) == 6372.32
 
@@ -345,9 +347,9 @@ def test_jiangsu_three_public_meeting_and_training_items(name, items):
 
 
 def test_jiangsu_running_costs_and_procurement():
-    running = table(JIANGSU_2019_TABLES, K.OTHER, "机关运行经费")
+    running = table(JIANGSU_2019_TABLES, K.RUNNING_COSTS, "机关运行经费")
     assert row(running, "合计").value(Measure.TOTAL) == 1642.08
-    procurement = table(JIANGSU_2019_TABLES, K.OTHER, "政府采购")
+    procurement = table(JIANGSU_2019_TABLES, K.PROCUREMENT, "政府采购")
     assert row(procurement, "合计").value(Measure.TOTAL) == 2416.43
 
 

@@ -110,3 +110,10 @@ def test_dashed_subject_path_links_like_a_marked_one(other_layout):
     subject = "“一般公共服务支出-政府办公厅（室）及相关机构事务-行政运行”科目"
     linked = link_amount(other_layout, subject, None, ["other"])
     assert (linked.cell.subject_code, linked.value, linked.how) == ("2010301", 1202.95, "subject path")
+
+
+def test_path_with_the_kuan_name_run_into_the_xiang_name_links(other_layout):
+    """江苏 2017 §五 "人大事务行政运行（项）": the 款 name written before the 项 name, one marker."""
+    linked = link_amount(other_layout, "政府办公厅（室）及相关机构事务行政运行（项）支出", None, ["other"])
+    assert (linked.cell.subject_code, linked.value) == ("2010301", 1202.95)
+    assert link_amount(other_layout, "人大事务行政运行（项）", None, ["other"]) is None

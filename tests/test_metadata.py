@@ -5,7 +5,8 @@ import pdfplumber
 import pytest
 
 from index.errors import UnsupportedDocumentError
-from index.parse.metadata import extract_metadata
+from index.parse.metadata import IdentityOverride, ensure_disclosure, extract_metadata
+from index.parse.tables import parse_tables
 from index.model import DocumentKind, DocumentScope, Line, SourceText
 from index.read.pdf import page_lines
 from index.read.files import read_source
@@ -33,7 +34,7 @@ def source_of(*texts: str, name: str = "doc.txt") -> SourceText:
 )
 def test_seed_metadata(name, department, region, year, kind, scope, title):
     source = read_source(SEEDS[name], 50 * 1024 * 1024)
-    meta = extract_metadata(source)
+    meta, _ = extract_metadata(source)
     assert (meta.department, meta.region, meta.year, meta.kind, meta.scope, meta.title) == (
         department, region, year, kind, scope, title,
     )
@@ -43,7 +44,7 @@ def test_seed_metadata(name, department, region, year, kind, scope, title):
 
 
 def test_title_wrapped_over_cover_lines_is_read_whole():
-    meta = extract_metadata(corpus_source("19_jiangsu_npc_office_2018_dept_budget.pdf"))
+    meta, _ = extract_metadata(corpus_source("19_jiangsu_npc_office_2018_dept_budget.pdf"))
     assert (meta.department, meta.region, meta.year, meta.kind, meta.scope) == (
         "江苏省人大常委会办公厅", "江苏省", 2018, BUDGET, DEPARTMENT,
     )
@@ -91,48 +92,74 @@ def corpus_source(name: str, pages: int = 2) -> SourceText:
     ],
 )
 def test_metadata_of_other_layouts(lines, expected):
-    meta = extract_metadata(source_of(*lines))
+    meta, _ = extract_metadata(source_of(*lines))
     assert (meta.department, meta.region, meta.year, meta.kind, meta.scope) == expected
 
 
 def test_most_frequent_caption_names_the_department():
-    meta = extract_metadata(source_of(
+    meta, _ = extract_metadata(source_of(
         "2024年部门预算公开", "编制部门：甲市教育局", "编制部门：甲市教育局", "编制部门：甲市第一中学",
     ))
     assert meta.department == "甲市教育局"
 
 
 def test_unit_rows_of_performance_tables_do_not_name_the_department():
-    meta = extract_metadata(source_of(
+    meta, _ = extract_metadata(source_of(
         "2024年部门预算公开", "编制部门：甲市教育局", *["单位名称：甲市第一中学"] * 5,
     ))
     assert meta.department == "甲市教育局"
 
 
 def test_a_narrative_mention_of_another_year_does_not_override_the_title():
-    meta = extract_metadata(source_of(
+    meta, _ = extract_metadata(source_of(
         "甲县教育局", "2024年部门预算公开", "目录", "与2023年部门预算相比，支出增加。",
     ))
     assert meta.year == 2024
 
 
+def test_a_text_about_disclosures_is_not_one():
+    notes = source_of("# Real documents for development", "| file | year | kind |",
+                      "| 2026年上海市交通运输局_部门预算.pdf | 2026 | 预算 |", "tables in 元; 收入 支出 合计 万元",
+                      name="README.md")
+    with pytest.raises(UnsupportedDocumentError):
+        ensure_disclosure(notes, [])
+
+
+def test_the_first_part_of_a_disclosure_in_parts_is_one():
+    part = source_of("甲县教育局", "2025年部门预算公开", "目录", "第一部分 部门概况",
+                     "一、收支总体情况表", "二、一般公共预算基本支出情况表", "主要职能：负责全县教育工作。")
+    ensure_disclosure(part, [])
+
+
 def test_a_poem_is_not_a_budget_disclosure():
     poem = source_of("静夜思", "床前明月光，疑是地上霜。", "举头望明月，低头思故乡。", name="poem.txt")
     with pytest.raises(UnsupportedDocumentError) as caught:
-        extract_metadata(poem)
-    assert caught.value.user_message == (
-        "poem.txt: 不是可识别的部门预算/决算公开文件"
-        "（没有“2024年部门预算”之类的年度预算/决算字样，没有编制部门名称）"
-    )
+        ensure_disclosure(poem, [])
+    assert caught.value.user_message == "poem.txt: 不是可识别的部门预算/决算公开文件（没有预算/决算的收支内容）"
 
 
-def test_a_budget_title_without_a_department_is_refused():
+def test_a_department_without_any_budget_content_is_refused():
     with pytest.raises(UnsupportedDocumentError) as caught:
-        extract_metadata(source_of("2024年部门预算公开", "收支总预算 100 万元。", name="x.md"))
-    assert caught.value.reason == "没有编制部门名称"
+        ensure_disclosure(source_of("轮台县人力资源和社会保障局", "工作总结", "编制部门：轮台县人力资源和社会保障局"), [])
+    assert caught.value.reason == "没有预算/决算的收支内容"
 
 
-def test_a_department_without_a_year_and_kind_is_refused():
-    with pytest.raises(UnsupportedDocumentError) as caught:
-        extract_metadata(source_of("轮台县人力资源和社会保障局", "工作总结", "编制部门：轮台县人力资源和社会保障局"))
-    assert caught.value.reason == "没有“2024年部门预算”之类的年度预算/决算字样"
+def test_a_budget_without_a_department_loads_under_its_file_name_with_a_warning():
+    meta, warnings = extract_metadata(source_of("2024年部门预算公开", "收支总预算 100 万元，其中基本支出 60 万元。",
+                                                name="预算表.md"))
+    assert (meta.department, meta.year, meta.identity_source) == ("预算表", 2024, "file name")
+    assert warnings == ["预算表.md：文件中没有找到编制部门名称，暂以文件名“预算表”载入；可用 ingest --department 指定"]
+
+
+def test_a_year_found_nowhere_in_the_text_comes_from_the_file_name():
+    lines = ("收支总表", "编制部门：甲市教育局 单位：万元", "项目\t预算数", "合计\t100.00")
+    source = source_of(*lines, name="budget_2026_tables.pdf")
+    meta, warnings = extract_metadata(source, parse_tables(source.lines, "budget_2026_tables.pdf")[0])
+    assert (meta.department, meta.year, meta.kind) == ("甲市教育局", 2026, BUDGET)
+    assert warnings == ["budget_2026_tables.pdf：文件中没有找到年度，暂定为2026；可用 ingest --year 指定"]
+
+
+def test_what_the_user_states_overrides_what_was_read():
+    meta, _ = extract_metadata(source_of("2024年部门预算公开", "编制部门：甲市教育局", "收入 支出 万元"),
+                               override=IdentityOverride(department="甲市教育局（本级）", year=2025))
+    assert (meta.department, meta.year, meta.identity_source) == ("甲市教育局（本级）", 2025, "user")

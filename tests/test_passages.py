@@ -109,3 +109,12 @@ def test_table_of_contents_entries_with_dot_leaders_are_not_passages():
     texts = [p.text for p in cut_passages(document)]
     assert not any("……" in text for text in texts)
     assert any(text.startswith("（八）机关运行经费：") for text in texts)
+
+
+def test_a_table_of_words_is_cited_under_its_title(passages):
+    """巴州 项目支出绩效目标表: the project's name, amount and overall target in one passage."""
+    tables = [p for p in passages["bazhou"] if p.kind is PassageKind.TABLE_TEXT]
+    target = next(p for p in tables if "2024 年购买社会保险经办服务项目" in p.text)
+    assert target.section_path == ("项目支出绩效目标表",)
+    assert "51.00" in target.text and "项目总体目标：为了贯彻党的二十大" in target.text
+    assert not any(p.kind is PassageKind.TABLE_TEXT for p in passages["luntai"] if "部门收支总体情况表" in p.text)

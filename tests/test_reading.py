@@ -155,7 +155,7 @@ def test_other_file_types_are_unsupported(tmp_path, name, shown):
     with pytest.raises(UnsupportedDocumentError) as caught:
         read_source(path, LIMIT)
     assert caught.value.user_message == (
-        f"{name}: 不是可识别的部门预算/决算公开文件（不支持的文件类型 {shown}，只支持 .txt、.md 和 .pdf）"
+        f"{name}: 不是可识别的部门预算/决算公开文件（不支持的文件类型 {shown}，只支持 .txt、.md、.pdf、.html 和 .htm）"
     )
 
 

@@ -12,6 +12,7 @@ from index.errors import DocumentParseError
 from index.model import Line, Measure, SubjectSystem, Table, TableKind
 from index.amounts import parse_number
 from index.parse.tables import parse_tables
+from index.parse.templates import column_measure
 
 K = TableKind
 
@@ -306,6 +307,8 @@ def test_subject_codes_are_normalised(parts, code, level):
 def test_code_before_name_is_split():
     assert split_leading_code("201 一般公共服务支出") == ("201", "一般公共服务支出")
     assert split_leading_code("一、一般公共服务支出") == (None, "一、一般公共服务支出")
+    assert split_leading_code("[301]工资福利支出") == ("301", "工资福利支出")
+    assert split_leading_code("【30101】基本工资") == ("30101", "基本工资")
     assert split_leading_code("100 万元以上设备") == (None, "100 万元以上设备")
     assert make_subject("30101").system is SubjectSystem.ECONOMIC
     assert make_subject("2080101", economic_table=False).system is SubjectSystem.FUNCTIONAL
@@ -399,11 +402,11 @@ TRUNCATED = """表5
 """
 
 
-def test_truncated_table_is_a_parse_error_naming_the_line():
-    with pytest.raises(DocumentParseError) as error:
-        parse_tables(_doc(TRUNCATED), "cut.txt")
-    assert error.value.line == 9
-    assert error.value.user_message == "cut.txt: 第 9 行解析失败：“一般公共预算支出情况表”只有表头、没有数据行（表格不完整）"
+def test_truncated_table_is_skipped_with_a_warning_and_the_rest_loads():
+    after = "\n表6\n\n一般公共预算基本支出情况表\n\n科目名称\t合计\t人员经费\t公用经费\n合计\t10.00\t8.00\t2.00\n"
+    tables, warnings = parse_tables(_doc(TRUNCATED + after), "cut.txt")
+    assert [(t.number, t.kind) for t in tables] == [("表6", TableKind.GENERAL_BASIC)]
+    assert warnings == ["“一般公共预算支出情况表”（第 1 行）只有表头、没有数据行，已跳过"]
 
 
 def test_table_of_contents_alone_gives_no_tables():
@@ -454,9 +457,9 @@ CONTENTS_AND_TABLES = [
     ("2025年部门“三公”经费和机关运行经费预算表", K.THREE_PUBLIC),
     ("2025年预算单位财务收支预算总表", K.SUMMARY),
     ("一般公共预算财政拨款基本支出决算表", K.GENERAL_BASIC),
-    ("财政拨款支出预算表（功能科目）", K.OTHER),
-    ("财政拨款基本支出预算表", K.OTHER),
-    ("2019年政府采购预算表", K.OTHER),
+    ("财政拨款支出预算表（功能科目）", K.FISCAL_EXPENDITURE),
+    ("财政拨款基本支出预算表", K.FISCAL_BASIC),
+    ("2019年政府采购预算表", K.PROCUREMENT),
     ("财政项目支出绩效目标填报表", K.PERFORMANCE_TARGET),
     ("第二部分 上海市普陀区财政局2024年度部门决算表", None),
     ("详见单位的项目绩效目标表，主要用于", None),
@@ -571,3 +574,36 @@ def test_a_subheader_printed_past_the_end_of_its_group_is_moved_back_into_it():
     cells = {c.column_path: c.value for c in total.cells if c.value is not None}
     assert (cells["单位资金"], cells["财政拨款结转"]) == (375.98, 2596.0)
     assert total.value(Measure.UNIT_FUNDS) == 375.98 and total.value(Measure.CARRYOVER) == 2596.0
+
+
+def _rows(header: list[list[str]], body: list[list[str]], kind: TableKind = TableKind.PROCUREMENT):
+    from index.parse.layouts import Item
+    from index.parse.rows import RowContext, build_rows
+
+    items = [Item(n, n, cells=cells) for n, cells in enumerate(header + body, start=1)]
+    return build_rows(items[:len(header)], items[len(header):], RowContext(kind, "万元"))[1]
+
+
+def test_code_columns_beside_an_amount_are_no_second_panel():
+    """采购项目 | 数量 | 部门经济科目 类/款 | 采购时间 | 预算金额: one row per item, its amount in it."""
+    rows = _rows([["采购项目", "数量", "部门经济科目", "", "采购时间", "预算金额"],
+                  ["", "", "类", "款", "", ""]],
+                 [["合计", "3", "", "", "", "80.00"], ["档案扫描设备", "2", "310", "02", "2025-03-01", "50.00"],
+                  ["机房空调", "1", "310", "07", "2025-05-10", "30.00"]])
+    assert [(r.label, r.value(Measure.TOTAL)) for r in rows] == [("合计", 80.0), ("档案扫描设备", 50.0), ("机房空调", 30.0)]
+    assert rows[1].texts["采购时间"] == "2025-03-01" and rows[1].subject is None
+
+
+def test_rows_without_a_name_column_are_not_all_totals():
+    rows = _rows([["总计", "基本支出", "项目支出"]], [["100.00", "60.00", "40.00"], ["20.00", "20.00", ""]],
+                 TableKind.EXPENDITURE)
+    assert [r.label for r in rows] == ["", ""]
+    single = _rows([["总计", "基本支出", "项目支出"]], [["100.00", "60.00", "40.00"]], TableKind.EXPENDITURE)
+    assert [r.label for r in single] == ["合计"]
+
+
+def test_a_part_heading_subtotal_is_that_part_and_a_year_column_is_a_total():
+    assert column_measure(["基本支出", "小计"]) is Measure.BASIC
+    assert column_measure(["2026年政府采购项目", "小计"]) is Measure.OTHER
+    assert column_measure(["2026年预算数"]) is Measure.TOTAL and column_measure(["支出总计"]) is Measure.TOTAL
+    assert column_measure(["人员类"]) is Measure.PERSONNEL

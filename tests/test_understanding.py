@@ -9,7 +9,8 @@ import pytest
 
 from assistant.question.lexicon import Intent, place_variants, split_department
 from index.model import Measure
-from assistant.question.parse import Catalog, Term, _document_ref, expand_synonyms, parse_question, term_key
+from assistant.question.catalog import Catalog, Term, document_ref as _document_ref, expand_synonyms, term_key
+from assistant.question.parse import parse_question
 
 LUNTAI = "2024-预算-部门-轮台县人力资源和社会保障局"
 BAZHOU = "2024-预算-单位-巴音郭楞蒙古自治州人力资源和社会保障局"
@@ -30,8 +31,6 @@ def catalog() -> Catalog:
         "教育支出": Term("教育支出", codes={"205"}),
         "技校教育": Term("技校教育", codes={"2050303"}),
         "退休费": Term("退休费", codes={"30302"}),
-        "三公经费": Term("三公经费", labels={"合计"}, table_kinds={"three_public"}, concept=True),
-        "总支出": Term("总支出", labels={"合计", "总计"}, table_kinds={"expenditure"}, concept=True),
     }
     return Catalog(documents, terms)
 
@@ -74,19 +73,52 @@ def test_a_document_year_or_department_not_loaded_is_out_of_scope(catalog, quest
     ("巴州人社局技校教育支出多少", "技校教育"),
 ])
 def test_subjects_are_found_by_printed_name_and_short_form(catalog, question, name):
-    assert [t.name for t in parse_question(question, catalog).terms] == [name]
+    assert [s.name for s in parse_question(question, catalog).subjects] == [name]
 
 
 @pytest.mark.parametrize("question, measure", [
-    ("轮台县人社局项目支出按金额从高到低排列", Measure.PROJECT),
-    ("巴州人社局基本支出是多少", Measure.BASIC),
-    ("轮台县人社局人员经费多少", Measure.PERSONNEL),
-    ("轮台县人社局公用经费多少", Measure.PUBLIC),
     ("许昌市人社局行政运行年初预算是多少", Measure.INITIAL_BUDGET),
+    ("许昌市人社局行政运行决算数是多少", Measure.FINAL),
+    ("轮台县人社局行政运行的基本支出是多少", Measure.BASIC),
     ("巴州人社局住房公积金预算多少", None),
 ])
 def test_measure_words_are_recognised(catalog, question, measure):
     assert parse_question(question, catalog).measure is measure
+
+
+@pytest.mark.parametrize("question, concept", [
+    ("轮台县人社局项目支出按金额从高到低排列", "project"),
+    ("巴州人社局基本支出是多少", "basic"),
+    ("轮台县人社局人员经费多少", "personnel"),
+    ("轮台县人社局公用经费多少", "public"),
+])
+def test_a_measure_named_on_its_own_is_the_standard_quantity_asked(catalog, question, concept):
+    assert [c.key for c in parse_question(question, catalog).concepts] == [concept]
+
+
+@pytest.mark.parametrize("question, fund", [
+    ("轮台县人社局一般公共预算拨款安排的住房公积金是多少", "general_budget"),
+    ("轮台县人社局政府性基金安排的社会保险补贴", "gov_fund"),
+    ("轮台县人社局财政拨款安排的行政运行", "fiscal"),
+    ("轮台县人社局住房公积金是多少", None),
+])
+def test_the_source_of_funds_is_a_field_of_its_own(catalog, question, fund):
+    assert parse_question(question, catalog).fund == fund
+
+
+@pytest.mark.parametrize("question, years", [
+    ("轮台县人社局24年住房公积金", [2024]),
+    ("轮台县人社局二〇二四年住房公积金", [2024]),
+    ("轮台县人社局今年的住房公积金", [2024]),
+    ("轮台县人社局住房公积金比上年增加多少", []),
+])
+def test_years_are_read_in_the_forms_people_write(catalog, question, years):
+    assert parse_question(question, catalog).years == years
+
+
+def test_chinese_numerals_give_the_count_of_a_ranking(catalog):
+    assert parse_question("巴州人社局金额最大的五个项目", catalog).top_n == 5
+    assert parse_question("巴州人社局支出前三的科目", catalog).top_n == 3
 
 
 @pytest.mark.parametrize("question, intent", [
@@ -103,6 +135,8 @@ def test_measure_words_are_recognised(catalog, question, measure):
     ("巴州人社局编制数和实有人数是多少？", Intent.FACT),
     ("许昌市人社局考务费项目的自评得分是多少？", Intent.FACT),
     ("轮台县人社局有几辆公务用车？", Intent.FACT),
+    ("许昌市人社局公务接待了多少批次？", Intent.FACT),  # a count, though 公务接待 names an amount
+    ("许昌市人社局公务接待费花了多少钱？", Intent.LOOKUP),
     ("巴州人社局2030年的预算是多少？", Intent.OUT_OF_SCOPE),
 ])
 def test_each_intent_is_recognised_from_its_cue_words(catalog, question, intent):
@@ -130,7 +164,20 @@ def test_printed_names_lose_numbering_quotes_and_subtotal_marks():
     assert term_key("其中：公务用车购置费") == "公务用车购置费"
     assert term_key("公务用车购置及运行费（小计）") == "公务用车购置及运行费"
     assert term_key("财政拨款“三公”经费") == "财政拨款三公经费"
+    assert term_key("市民中心外墙维修工程-2026年") == term_key("2025年度市民中心外墙维修工程") == "市民中心外墙维修工程"
     assert expand_synonyms("住房公积金和社保补贴") == "住房公积金和社会保险补贴"
+
+
+def test_a_quoted_name_is_one_subject_whatever_words_it_holds(catalog):
+    parsed = parse_question("许昌市人社局“2023年度就业专项人员经费补助”项目的绩效自评得分是多少？", catalog)
+    assert [(s.name, s.concept) for s in parsed.subjects] == [("就业专项人员经费补助", None)]
+    assert parsed.intent is Intent.FACT
+
+
+def test_a_fund_after_qizhong_asks_its_part_and_restricts_nothing(catalog):
+    parsed = parse_question("轮台县人社局收入预算是多少？其中一般公共预算拨款多少？", catalog)
+    assert [s.concept.key for s in parsed.subjects] == ["income"]
+    assert (parsed.fund, parsed.part_fund) == (None, "general_budget")
 
 
 def test_a_department_name_wins_over_a_bare_place_shared_by_two_documents():
@@ -163,5 +210,5 @@ def test_departments_of_other_templates_are_found_by_their_common_short_names(de
 def test_an_english_question_is_understood_by_the_same_rules(catalog):
     parsed = parse_question("Which department has the largest three public expenses?", catalog)
     assert parsed.intent is Intent.RANK
-    assert [t.name for t in parsed.terms] == ["三公经费"]
+    assert [s.name for s in parsed.subjects] == ["三公经费"]
     assert len(parsed.documents) == 3

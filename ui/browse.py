@@ -10,31 +10,28 @@ sentence of a quoted passage to highlight.
 from __future__ import annotations
 
 import logging
-import re
-from typing import Any, Iterable, Sequence
+from collections import Counter
+from typing import Any, Sequence
 
 import duckdb
 import pandas as pd
 
-from assistant.answer import Citation, NumberCheck
 from assistant.sentences import NUMBER, SENTENCE_END, char_pairs
 from index.store.database import BudgetStore, DocumentSummary
 
 logger = logging.getLogger(__name__)
 
-CHECK_LABELS = {"match": "一致", "mismatch": "不一致", "unverified": "未核实", "computed": "计算"}
-ROUTE_LABELS = {"sql": "表格查询", "passages": "段落检索", "both": "表格 + 段落", "none": "无法回答"}
 CHANGE_COLUMNS = ("change_amount", "change", "difference", "delta", "增减额")
-# Columns a person reads, in order, with their labels; the rest (ids, links) stay hidden.
+# Columns a person reads, in order, with their labels (``ui.frames.readable`` adds the units);
+# the rest (ids, links) stay hidden.
 VARIANCE_COLUMNS = {
-    "document": "文件", "subject": "科目", "subject_code": "科目编码", "amount": "本年数（万元）",
-    "change_amount": "增减额（万元）", "change_pct": "增减率（%）", "direction": "增减", "reason": "原因",
-    "line_start": "行", "agrees": "与表格一致",
+    "subject": "科目", "amount": "本年数", "change_amount": "增减额", "change_pct": "增减率", "reason": "原因",
+    "document": "文件", "subject_code": "科目编码", "line_start": "行", "agrees": "与表格一致", "direction": "增减",
 }
 EXECUTION_COLUMNS = {
-    "document": "文件", "subject": "科目", "subject_code": "科目编码", "initial_budget": "年初预算（万元）",
-    "final_amount": "决算数（万元）", "difference": "差额（万元）", "completion_pct": "完成率（%）",
-    "reason": "原因", "line_start": "行", "agrees": "与表格一致",
+    "subject": "科目", "initial_budget": "年初预算", "final_amount": "决算数", "difference": "差额",
+    "completion_pct": "完成率", "reason": "原因", "document": "文件", "subject_code": "科目编码", "line_start": "行",
+    "agrees": "与表格一致",
 }
 
 
@@ -46,6 +43,16 @@ def loaded_documents(con: duckdb.DuckDBPyConnection) -> list[DocumentSummary]:
 def document_label(document: DocumentSummary) -> str:
     """A short label: 轮台县人力资源和社会保障局 2024 预算."""
     return f"{document.department} {document.year} {document.kind}"
+
+
+def document_labels(documents: Sequence[DocumentSummary]) -> dict[str, str]:
+    """Each document's short label, made unique (部门 / 单位 added where two would read the same).
+
+    The labels are what a shared link names a document by (a bound widget puts its shown value in the URL).
+    """
+    short = {d.doc_id: document_label(d) for d in documents}
+    counts = Counter(short.values())
+    return {d.doc_id: short[d.doc_id] + (f" {d.scope}" if counts[short[d.doc_id]] > 1 else "") for d in documents}
 
 
 def example_questions(documents: Sequence[DocumentSummary]) -> list[str]:
@@ -87,7 +94,7 @@ def with_document_labels(frame: pd.DataFrame, documents: Sequence[DocumentSummar
     """Add ``document``: the short label of each row's doc_id (轮台县人力资源和社会保障局 2024 预算)."""
     if frame.empty or "doc_id" not in frame:
         return frame
-    labels = {d.doc_id: document_label(d) for d in documents}
+    labels = document_labels(documents)
     return frame.assign(document=frame["doc_id"].map(labels).fillna(frame["doc_id"]))
 
 
@@ -117,27 +124,25 @@ def sort_by_change(frame: pd.DataFrame, largest_first: bool = True) -> pd.DataFr
 
 
 def passage_at(con: duckdb.DuckDBPyConnection, doc_id: str, line: int) -> dict[str, Any] | None:
-    """The narrowest passage covering ``line`` (else the section): doc_id, section, lines, text."""
-    row = con.execute(
-        """
-        SELECT doc_id, section_path, line_start, line_end, text FROM passages
-        WHERE doc_id = ? AND line_start <= ? AND line_end >= ?
-        ORDER BY line_end - line_start LIMIT 1
-        """,
-        [doc_id, line, line],
-    ).fetchone()
-    if row is None:
+    """The narrowest passage covering ``line`` (else the section): doc_id, section, lines, page, text."""
+    return passage_at_any(con, [doc_id], line)
+
+
+def passage_at_any(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str], line: int) -> dict[str, Any] | None:
+    """``passage_at`` in the first of ``doc_ids`` that has a passage (or section) covering ``line``."""
+    for table, path in (("passages", "section_path"), ("sections", "path")):
         row = con.execute(
-            """
-            SELECT doc_id, path, line_start, line_end, text FROM sections
-            WHERE doc_id = ? AND line_start <= ? AND line_end >= ?
-            ORDER BY line_end - line_start LIMIT 1
+            f"""
+            SELECT doc_id, {path}, line_start, line_end, page, text FROM {table}
+            WHERE doc_id IN (SELECT unnest(?)) AND line_start <= ? AND line_end >= ?
+            ORDER BY array_position(?, doc_id), line_end - line_start LIMIT 1
             """,
-            [doc_id, line, line],
+            [list(doc_ids), line, line, list(doc_ids)],
         ).fetchone()
-    if row is None:
-        return None
-    return {"doc_id": row[0], "section": row[1] or "", "lines": _lines(row[2], row[3]), "text": row[4]}
+        if row is not None:
+            return {"doc_id": row[0], "section": row[1] or "", "lines": _lines(row[2], row[3]), "page": row[4],
+                    "text": row[5]}
+    return None
 
 
 def row_passage(con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> dict[str, Any] | None:
@@ -145,12 +150,12 @@ def row_passage(con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> dict[str
     passage_id = row.get("passage_id")
     if isinstance(passage_id, str) and passage_id:
         found = con.execute(
-            "SELECT doc_id, section_path, line_start, line_end, text FROM passages WHERE passage_id = ?",
+            "SELECT doc_id, section_path, line_start, line_end, page, text FROM passages WHERE passage_id = ?",
             [passage_id],
         ).fetchone()
         if found is not None:
             return {"doc_id": found[0], "section": found[1] or "", "lines": _lines(found[2], found[3]),
-                    "text": found[4]}
+                    "page": found[4], "text": found[5]}
     line = row_line(row)
     return passage_at(con, row["doc_id"], line) if line is not None else None
 
@@ -220,42 +225,9 @@ def document_sections(con: duckdb.DuckDBPyConnection, doc_id: str) -> pd.DataFra
     ).df()
 
 
-ROW_LABELS = {
-    "doc_id": "文件", "department": "部门", "region": "地区", "year": "年度", "kind": "类型", "scope": "范围",
-    "table_number": "表号", "table_name": "表", "measure": "口径", "subject": "科目", "subject_code": "科目编码",
-    "subject_name": "科目名称",
-    "project_name": "项目", "item": "项目", "source": "来源", "row_label": "行名", "column_path": "列",
-    "total": "合计", "basic": "基本支出", "project": "项目支出", "personnel": "人员经费", "public": "公用经费",
-    "amount": "金额", "value": "金额", "change_amount": "增减额", "change_pct": "增减率（%）",
-    "initial_budget": "年初预算", "final_amount": "决算数", "completion_pct": "完成率（%）",
-    "direction": "增减", "reason": "原因", "line": "行号", "line_start": "起始行", "line_end": "结束行",
-}
-
-
-def row_labels(columns: Iterable[str]) -> dict[str, str]:
-    """Chinese headers for the answer's result columns that have one (the CSV keeps the SQL's names)."""
-    return {c: ROW_LABELS[c] for c in columns if c in ROW_LABELS}
-
-
-def rows_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    return pd.DataFrame(rows)
-
-
-def rows_csv(rows: list[dict[str, Any]]) -> bytes:
-    """The result rows as CSV, UTF-8 with a byte-order mark so spreadsheet programs read the Chinese."""
-    return rows_frame(rows).to_csv(index=False).encode("utf-8-sig")
-
-
-def citation_heading(citation: Citation) -> str:
-    """文件 · 章节 · 第 N 行 (and page for a PDF)."""
-    parts = [citation.title or citation.doc]
-    if citation.section:
-        parts.append(citation.section)
-    if citation.lines:
-        parts.append(f"第 {citation.lines} 行")
-    if citation.page is not None:
-        parts.append(f"第 {citation.page} 页")
-    return " · ".join(parts)
+def sentences(text: str) -> list[str]:
+    """The sentences of a passage, in order (split as the answer's quotes are)."""
+    return [p for p in SENTENCE_END.split(text) if p and p.strip()]
 
 
 def quoted_sentence(text: str, question: str, answer: str) -> tuple[str, str, str]:

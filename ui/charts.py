@@ -18,6 +18,7 @@ import pandas as pd
 ChartKind = Literal["ranking", "comparison", "budget_vs_final"]
 
 MAX_BARS = 40
+LEGEND = alt.Legend(orient="bottom", direction="vertical", labelLimit=360)  # one long document name a line
 LABEL_COLUMNS = (
     "subject_name", "item", "project_name", "source", "row_label", "name", "title", "label",
     "科目名称", "项目名称", "项目", "名称",
@@ -84,7 +85,7 @@ def build_chart(plan: ChartPlan) -> alt.Chart:
         "tooltip": [alt.Tooltip(c) for c in data.columns],
     }
     if grouped:
-        encodings["color"] = alt.Color(f"{series}:N", title=None, legend=alt.Legend(orient="bottom"))
+        encodings["color"] = alt.Color(f"{series}:N", title=None, legend=LEGEND)
         encodings["yOffset"] = alt.YOffset(f"{series}:N")
     bars = len(data)
     return (
@@ -178,3 +179,23 @@ def _plan(kind: ChartKind, data: pd.DataFrame, title: str) -> ChartPlan | None:
     if data.empty or not (data["万元"] != 0).any() or (kind == "ranking" and data["项目"].nunique() < 2):
         return None
     return ChartPlan(kind, data.reset_index(drop=True), title)
+
+
+def comparison_chart(frame: pd.DataFrame, title: str) -> alt.Chart | None:
+    """The 对比 page's chart (``ui.compare`` frame): a group of bars per quantity, one bar per document."""
+    data = frame.dropna(subset=["value"])[["quantity", "document", "value"]]
+    if data.empty:
+        return None
+    order = list(dict.fromkeys(data["quantity"]))
+    return (
+        alt.Chart(data.rename(columns={"quantity": "项目", "document": "文件", "value": "万元"}), title=title)
+        .mark_bar()
+        .encode(
+            x=alt.X("万元:Q", title="万元"),
+            y=alt.Y("项目:N", sort=order, title=None, axis=alt.Axis(labelLimit=200)),
+            yOffset=alt.YOffset("文件:N"),
+            color=alt.Color("文件:N", title=None, legend=LEGEND),
+            tooltip=["项目", "文件", alt.Tooltip("万元:Q", format=",.2f")],
+        )
+        .properties(height=max(120, 18 * len(data)))
+    )

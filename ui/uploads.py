@@ -18,11 +18,12 @@ from typing import Any, Callable
 from index.config import Settings
 from index.errors import BudgetError, UnreadableDocumentError, UnsupportedDocumentError
 from index.ingest import ingest_paths
-from index.read.files import format_size
+from index.read.files import SUFFIXES, format_size, unsupported_type
 
 logger = logging.getLogger(__name__)
 
-UPLOAD_TYPES = ("txt", "md", "pdf")
+UPLOAD_TYPES = tuple(suffix.lstrip(".") for suffix in SUFFIXES)
+MAX_NAME_BYTES = 240  # file systems hold 255 bytes; 9 are kept for the "-<hash>" a clashing name gets
 UNSAFE_NAME = re.compile(r"[\\/:*?\"<>|\x00-\x1f]")
 
 Step = Callable[[float, str], None]
@@ -46,11 +47,15 @@ def loaded_as(connection: Any, data: bytes) -> str | None:
 
 
 def check_upload(name: str, size: int, settings: Settings) -> None:
-    """Refuse a file of another type, an empty one, or one over ``max_file_mb``, before it is saved."""
+    """Refuse a file of another type, an empty one, one over ``max_file_mb``, or a name the file system
+    cannot hold (over ``MAX_NAME_BYTES``), before it is saved."""
+    length = len(Path(name).name.encode("utf-8"))
+    if length > MAX_NAME_BYTES:
+        shown = Path(name).name[:40] + "…"
+        raise UnreadableDocumentError(shown, f"文件名太长（{length} 字节，上限 {MAX_NAME_BYTES} 字节），请改短文件名后再上传")
     suffix = Path(name).suffix.lower().lstrip(".")
     if suffix not in UPLOAD_TYPES:
-        shown = f".{suffix}" if suffix else "（无扩展名）"
-        raise UnsupportedDocumentError(name, f"不支持的文件类型 {shown}，只支持 .txt、.md 和 .pdf")
+        raise UnsupportedDocumentError(name, unsupported_type(f".{suffix}" if suffix else ""))
     if size == 0:
         raise UnreadableDocumentError(name, "文件为空")
     limit = settings.max_file_mb * 1024 * 1024

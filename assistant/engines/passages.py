@@ -15,8 +15,10 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from assistant.question.lexicon import FACT_CUES, Intent, normalize, translate_english
-from assistant.question.parse import Catalog, ParsedQuestion, term_key
+from assistant.question.catalog import Catalog, term_key
+from assistant.question.lexicon import FACT_CUES, Intent, translate_english
+from assistant.question.parse import ParsedQuestion
+from index.text import name_key
 from index.model import Passage, PassageKind
 
 logger = logging.getLogger(__name__)
@@ -35,14 +37,16 @@ class PassageHit:
 
 def _rerank(parsed: ParsedQuestion, hits: list[PassageHit]) -> list[PassageHit]:
     """Prefer passages whose heading or text holds the question's cue words and names (stable otherwise)."""
-    cues = [c for c in FACT_CUES if c in parsed.text] + [t.name for t in parsed.terms]
+    cues = [(c,) for c in FACT_CUES if c in parsed.text]
+    cues += [s.concept.keys() if s.concept else (name_key(s.name),) for s in parsed.subjects]  # any wording
     if not cues:
         return hits
 
     def bonus(hit: PassageHit) -> float:
-        heading = normalize(" ".join(hit.passage.section_path[-1:]))
-        text = normalize(hit.passage.text)
-        return sum(1.0 for c in cues if c in heading) + sum(0.5 for c in cues if c in text)
+        heading = name_key(" ".join(hit.passage.section_path[-1:]))
+        text = name_key(hit.passage.text)
+        return (sum(1.0 for words in cues if any(w in heading for w in words))
+                + sum(0.5 for words in cues if any(w in text for w in words)))
 
     return sorted(hits, key=lambda h: -bonus(h))
 
@@ -104,7 +108,7 @@ class PassageEngine:
 
     def glossary(self, parsed: ParsedQuestion) -> list[PassageHit]:
         """名词解释 entries whose head word is the term asked about (one per wording, first document first)."""
-        match = _DEFINE_TERM.search(normalize(translate_english(parsed.question)))
+        match = _DEFINE_TERM.search(name_key(translate_english(parsed.question)))
         if not match:
             return []
         asked = term_key(match.group(1) or match.group(2) or "")
@@ -115,7 +119,7 @@ class PassageEngine:
             "ORDER BY doc_id, line_start", [parsed.doc_ids]).fetchall()
         hits = []
         for passage in self.passages([r[0] for r in rows]):
-            head = _GLOSSARY_HEAD.match(normalize(passage.text))
+            head = _GLOSSARY_HEAD.match(name_key(passage.text))
             name = term_key(head.group(1)) if head else ""
             if name and (asked in name or (name in asked and len(name) >= 0.6 * len(asked))):
                 closeness = len(name) if name in asked else len(asked) - len(name)

@@ -1,83 +1,69 @@
-"""The SQL engine (表格查询): SQL generated from the parsed question, run through the guard.
+"""The table engine (表格查询): figures from the cells the question's fields name, with the SQL that shows them.
 
-Each plan writes one SELECT over the views and ``cells`` with literal values
-(so the SQL shown to the user runs as is with ``python -m assistant sql``),
-runs it with ``sql_guard.run_select`` and turns the rows into ``Figure``s —
-the numbers the answer states, each with its table, row and line.
+Each plan resolves its subjects in each document (``assistant.engines.resolve``),
+states a number only when the cell found is the asked subject × measure × fund of
+that document, and shows candidates as candidates when the match is ambiguous.
+Shares take numerator and denominator from one table where it prints both;
+comparisons, sums and series over documents are computed with the formula shown.
+The SQL returned selects exactly the cells the answer uses (parameters bound
+when run; written in as literals for display, so it re-runs with
+``python -m assistant sql``).
 """
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import replace
 from typing import Any
 
-from assistant.question.lexicon import (
-    INCOME_TOTALS, MEASURE_TOTALS, MEASURE_WORDS, TOTAL_EXPENDITURE, TOTAL_INCOME, Intent, Measure, normalize,
-)
-from assistant.engines.sql_guard import QueryResult, run_select
-from assistant.question.parse import Catalog, DocumentRef, ParsedQuestion, Term
+from assistant.engines.changes import asks_execution, narrative_items
+from assistant.engines.figures import Figure, SqlOutcome, inline
+from assistant.engines.resolve import Candidate, Resolution, Resolver
+from assistant.engines.sql_guard import QueryResult, run_generated
+from assistant.question.catalog import Catalog, DocumentRef
+from assistant.question.concepts import BY_KEY, Concept
+from assistant.question.lexicon import COLUMN_CONCEPTS, Intent
+from assistant.question.parse import ParsedQuestion, Subject
+from index.model import Measure
 
 logger = logging.getLogger(__name__)
 
-# Which table answers a name first: 支出总体情况表 (all funds) before 一般公共预算支出表, …
-TABLE_PRIORITY = ("expenditure", "general_expenditure", "general_basic", "summary", "income", "fiscal_summary",
-                  "three_public", "gov_fund", "state_capital", "general_project", "carryover", "other",
-                  "performance_target", "performance_self_eval")
-MEASURE_COLUMNS: dict[Measure, tuple[str, ...]] = {
-    Measure.BASIC: ("basic",),
-    Measure.PROJECT: ("project",),
-    Measure.PERSONNEL: ("personnel",),
-    Measure.PUBLIC: ("public",),
-    Measure.FISCAL: ("fiscal",),
-    Measure.GENERAL_BUDGET: ("general_budget",),
-    Measure.FINAL: ("final", "total"),
-}
-BARE_LABEL = "regexp_replace(c.row_label, '[\\s“”\"]+', '', 'g')"  # see _bare
-MEASURE_TOTAL_NAMES = frozenset(name for totals in (MEASURE_TOTALS, INCOME_TOTALS) for name, *_ in totals.values())
-MEASURE_NAMES = {"total": "合计", "final": "决算数", "basic": "基本支出", "project": "项目支出",
-                 "personnel": "人员经费", "public": "公用经费", "fiscal": "财政拨款",
-                 "general_budget": "一般公共预算", "adjusted_budget": "预算数", "initial_budget": "年初预算数"}
-
-RANK_DOCUMENT_CUES = re.compile(r"哪个(部门|单位|局|文件)|哪家|哪一(个|家)|各(部门|单位)|几个(部门|单位)|三个(部门|单位)")
-
-@dataclass(frozen=True)
-class Figure:
-    """One number the answer states: whose, what, how much, from where (or by which formula)."""
-
-    doc: DocumentRef
-    label: str
-    value: float
-    unit: str = "万元"
-    source: str = ""  # "表3 单位支出总体情况表 第 207 行"
-    formula: str = ""  # set for a computed number: "4876.08 ÷ 6459.22 = 75.49%"
-    expected: float | None = None  # the table's value when a quoted number differs from it
-    line: int | None = None  # the narrative line a quoted number comes from
-
-
-@dataclass
-class SqlOutcome:
-    """What the SQL engine found: the SQL, its rows, the figures and passages to cite."""
-
-    kind: str  # lookup | rank | share | change | execution
-    sql: str
-    rows: list[dict[str, Any]]
-    figures: list[Figure] = field(default_factory=list)
-    reasons: list[tuple[DocumentRef, str, str]] = field(default_factory=list)  # (doc, subject, 原因)
-    passage_ids: list[str] = field(default_factory=list)
+MAX_SUBJECTS = 4
+MAX_BREAKDOWN = 12
+# The question asks what an amount is made of: the rows of its table below the total are listed with it.
+_BREAKDOWN = re.compile(r"哪个科目|哪些科目|什么科目|列在|哪(?:个|些)方面|用于哪|用在哪|构成|明细|由哪些|包括哪些|分别是哪些")
+MEASURE_NAMES = {"basic": "基本支出", "project": "项目支出", "personnel": "人员经费", "public": "公用经费",
+                 "initial_budget": "年初预算数", "adjusted_budget": "调整预算数", "budget": "预算数", "final": "决算数"}
+RANK_DOCUMENT_CUES = re.compile(r"哪个(部门|单位|局|文件)|哪家|哪一(个|家)|各(部门|单位)|几个(部门|单位)")
+_HIGHER = re.compile(r"哪个(?:更)?(?:高|多|大)|谁(?:更)?(?:高|多)")
+_PROJECT_KINDS = ("projects", "general_project", "fiscal_project", "carryover")
+# A fund named as the part of a share: its income line, its expenditure line.
+_FUND_PARTS = {"general_budget": ("general_income", "general_expenditure"), "gov_fund": ("gov_fund", "gov_fund"),
+               "state_capital": ("state_capital", "state_capital"), "fiscal": ("fiscal_income", "fiscal_expenditure")}
+_INCOMES = {"grand_total", "income", "current_income"}
+_EXPENDITURES = {"expenditure", "current_expenditure"}
+_FUND_CONCEPTS = {key for pair in _FUND_PARTS.values() for key in pair}
+FUND_NAMES = {"general_budget": "一般公共预算", "gov_fund": "政府性基金预算", "state_capital": "国有资本经营预算",
+              "fiscal": "财政拨款"}
+CELLS_SELECT = (
+    "SELECT d.department, t.number AS table_number, t.name AS table_name, c.row_label, c.subject_code,\n"
+    "       c.project_name, c.column_path, c.measure, c.value AS amount, c.line, coalesce(c.page, t.page) AS page,"
+    " c.doc_id\n"
+    "FROM cells c JOIN tables t USING (doc_id, table_id) JOIN documents d USING (doc_id)\n"
+)
 
 
 class SqlEngine:
-    """Answers lookups, rankings, shares, changes and 年初预算 questions from the tables.
+    """Answers look-ups, comparisons, sums, series, rankings, shares and changes from the tables.
 
     ``router.as_query_engine(engine)`` wraps it as a llama-index query engine.
     """
 
-    def __init__(self, connection: Any, catalog: Catalog, max_rows: int = 1000, timeout_s: float = 5.0) -> None:
+    def __init__(self, connection: Any, catalog: Catalog, max_rows: int = 1000) -> None:
         self.connection = connection
         self.catalog = catalog
         self.max_rows = max_rows
-        self.timeout_s = timeout_s
+        self.resolver = Resolver(connection)
 
     def describe(self, outcome: SqlOutcome | None) -> tuple[str, dict[str, Any]]:
         """Text and metadata of an outcome, for the llama-index adapter."""
@@ -90,330 +76,303 @@ class SqlEngine:
         """The outcome for ``parsed``, or None when no table answers it."""
         if not parsed.documents:
             return None
-        if parsed.intent in (Intent.CHANGE, Intent.EXPLAIN) or _asks_execution(parsed):
-            outcome = self._narrative_table(parsed)
+        if parsed.intent in (Intent.CHANGE, Intent.EXPLAIN) or asks_execution(parsed):
+            outcome = narrative_items(parsed, self.catalog, self.select)
             if outcome or parsed.intent is Intent.EXPLAIN:
                 return outcome
         if parsed.intent is Intent.RANK:
             return self._rank(parsed)
         if parsed.intent is Intent.SHARE:
             return self._share(parsed)
-        if parsed.intent in (Intent.LOOKUP, Intent.COMPARE, Intent.CHANGE):
+        if parsed.intent in (Intent.LOOKUP, Intent.COMPARE, Intent.SUM, Intent.SERIES, Intent.CHANGE):
             return self._lookup(parsed)
         return None
 
-    # -- plans ---------------------------------------------------------------------------------------
+    def select(self, sql: str, params: list[Any] | None = None) -> QueryResult:
+        """Run one guarded SELECT with parameters; the result carries the SQL with its literals, for display."""
+        result = run_generated(self.connection, sql, params or [], max_rows=self.max_rows)
+        return QueryResult(inline(result.sql, params or []), result.columns, result.rows, result.truncated,
+                           result.seconds)
+
+    # -- look-ups, comparisons, sums, series ----------------------------------------------------------
 
     def _lookup(self, parsed: ParsedQuestion) -> SqlOutcome | None:
-        measure_sets = [_measures(parsed)]
-        if parsed.measure is None and _asks_budget_and_final(parsed):
-            measure_sets = [("adjusted_budget", "initial_budget"), ("final", "total")]
-        pairs = [(term, m) for term in parsed.terms[:4] for m in measure_sets]
-        if not pairs:  # measures asked on their own: 基本支出是多少, 人员经费和公用经费分别是多少
-            for measure in [m for m in parsed.measures if m in MEASURE_TOTALS][:4]:
-                name, table_kind, labels, columns = MEASURE_TOTALS[measure]
-                pairs.append((Term(name, labels=set(labels), table_kinds={table_kind}, concept=True), columns))
-        if not pairs:
+        asks = _asks(parsed)
+        if not asks:
             return None
-        if len(pairs) == 1:
-            sql = _cells_sql(parsed, *pairs[0])
-        else:
-            sql = "\nUNION ALL\n".join(f"SELECT {i} AS term, * FROM (\n{_cells_sql(parsed, term, m)})"
-                                       for i, (term, m) in enumerate(pairs)) + "\nORDER BY term, doc_id"
-        result = self._select(sql)
-        named = len(measure_sets) > 1
-        figures = [self._figure(parsed, row, pairs[row.get("term", 0)][0], named) for row in result.rows]
-        if parsed.intent is Intent.COMPARE and len(figures) == 2 and figures[0].doc != figures[1].doc:
-            a, b = figures
-            figures.append(Figure(a.doc, f"两者相差（{_short(a.doc)} − {_short(b.doc)}）", round(a.value - b.value, 2),
-                                  formula=f"{a.value:.2f} − {b.value:.2f} = {a.value - b.value:.2f} 万元"))
-        return SqlOutcome("lookup", result.sql, result.rows, figures) if figures else None
+        figures: list[Figure] = []
+        used: list[Candidate] = []
+        missing: list[str] = []
+        for subject, measure in asks:
+            for doc in parsed.documents:
+                resolution = self.resolve(subject, doc, parsed.fund, measure)
+                label = _label(subject, measure)
+                if not resolution.found and not resolution.parts:
+                    missing.append(f"{doc.short_name}{doc.year}年")
+                    continue
+                figures += _figures(doc, label, resolution)
+                used += resolution.cells + resolution.parts
+                if len(asks) == 1 and _BREAKDOWN.search(parsed.text) and resolution.value is not None \
+                        and resolution.cells:
+                    rows = self._rows_under(resolution.cells[0])
+                    figures += [Figure(doc, f"其中 {c.project_name or c.row_label}"
+                                       + (f"（{c.subject_code}）" if c.subject_code else ""),
+                                       c.value, source=c.source, page=c.page) for c in rows]
+                    used += rows
+        if parsed.part_fund and len(asks) == 1 and asks[0][0].concept is not None:
+            part = _fund_part(asks[0][0].concept, parsed.part_fund)
+            fund = None if part.concept.key in _FUND_CONCEPTS else parsed.part_fund  # a fund's own line
+            for doc in parsed.documents:
+                resolution = self.resolve(part, doc, fund, asks[0][1])
+                if resolution.found and not resolution.ambiguous:
+                    figures += _figures(doc, f"其中{FUND_NAMES[parsed.part_fund]}", resolution)
+                    used += resolution.cells + resolution.parts
+        if not used:
+            return None
+        result = self._cells_sql(used)
+        outcome = SqlOutcome("lookup", result.sql, result.rows, figures)
+        if missing and any(not f.candidate for f in figures):
+            outcome.note = f"{'、'.join(dict.fromkeys(missing))}的表格中没有找到所问的数。"
+        if len(asks) == 1:
+            _derive(parsed, outcome)
+        return outcome
+
+    def _rows_under(self, total: Candidate) -> list[Candidate]:
+        """The coded subject and project rows of the total's table, in the total's column, amounts not zero."""
+        cells = [c for c in self.resolver.cells(total.doc_id) if c.table_id == total.table_id
+                 and c.column_path == total.column_path and c.row_index != total.row_index
+                 and (c.subject_code or c.project_name) and c.value]
+        return cells[:MAX_BREAKDOWN]
+
+    def resolve(self, subject: Subject, doc: DocumentRef, fund: str | None, measure: Any) -> Resolution:
+        """The cell(s) of one subject in one document."""
+        asked = measure.value if isinstance(measure, Measure) else measure
+        if subject.concept is not None:
+            return self.resolver.concept(subject.concept, doc.doc_id, doc.final, fund, asked)
+        term = subject.term
+        keys = [term.name]
+        return self.resolver.printed(keys, sorted(term.codes), doc.doc_id, doc.final, fund, asked, term.kind)
+
+    # -- shares --------------------------------------------------------------------------------------------
 
     def _share(self, parsed: ParsedQuestion) -> SqlOutcome | None:
-        """占比: the part (named before 占) over the whole (named after 占; default 支出合计)."""
+        """占比: the part (named before 占) over the whole (named after it; default 支出合计), from one table."""
         before, _, after = parsed.text.partition("占")
-        wholes = [t for t in parsed.terms if t.name in after]
-        whole, whole_name, whole_measures = self.catalog.terms[TOTAL_EXPENDITURE], "支出合计", ("total", "final")
-        income = "收入" in parsed.text and parsed.measure in INCOME_TOTALS
-        if income:
-            whole, whole_name = self.catalog.terms[TOTAL_INCOME], TOTAL_INCOME
-        whole_measure = next((m for word, m in MEASURE_WORDS if word in after), None)
-        if wholes:
-            whole, whole_name = wholes[0], wholes[0].name
-        elif whole_measure in MEASURE_TOTALS:
-            whole_name, table_kind, labels, whole_measures = MEASURE_TOTALS[whole_measure]
-            whole = Term(whole_name, labels=set(labels), table_kinds={table_kind}, concept=True)
-        parts = [t for t in parsed.terms if t.name in before and t is not whole]
-        measures = _measures(parsed)
-        if parsed.measure is whole_measure and not any(word in before for word, _ in MEASURE_WORDS):
-            measures = ("total", "final")
-        if parts:
-            part = parts[0]
-        elif parsed.measure in MEASURE_TOTALS:
-            name, table_kind, labels, measures = (INCOME_TOTALS if income else MEASURE_TOTALS)[parsed.measure]
-            part = Term(name, labels=set(labels), table_kinds={table_kind}, concept=True)
-        else:
+        wholes = [s for s in parsed.subjects if s.start >= len(before)] if after else []
+        container = before.find("中")  # X中Y占比: X is the whole
+        if container > 0 and not wholes:
+            wholes = [s for s in parsed.subjects if s.start < container]
+        parts = [s for s in parsed.subjects if s not in wholes]
+        income = "收入" in parsed.text
+        fund = parsed.fund  # the fund of the part; the whole is of all funds unless it names one itself
+        if not parts and fund:  # 收入中一般公共预算占比: the fund's own line is the part
+            key = _FUND_PARTS[fund][0 if income else 1]
+            parts = [Subject(BY_KEY[key].name, 0, concept=BY_KEY[key])]
+            wholes = [s for s in parsed.subjects if s.concept is None or s.concept.key != key]
+            fund = None
+        if not parts:
             return None
-        sql = (
-            "WITH part AS (" + _cells_sql(parsed, part, measures) + "),\n"
-            "whole AS (" + _cells_sql(parsed, whole, whole_measures) + ")\n"
-            "SELECT part.department, part.row_label AS part_row, part.measure AS part_measure, part.amount AS part_amount,\n"
-            "       whole.amount AS whole_amount, round(100 * part.amount / whole.amount, 2) AS share_pct,\n"
-            "       part.table_name AS part_table, part.line AS part_line, whole.table_name AS whole_table,\n"
-            "       whole.line AS whole_line, part.doc_id\n"
-            "FROM part JOIN whole USING (doc_id)"
-        )
-        result = self._select(sql)
-        figures = []
-        for row in result.rows:
-            if not row["whole_amount"]:
+        part = parts[0]
+        whole = wholes[0] if wholes else Subject("支出合计", 0, concept=BY_KEY["income" if income else "expenditure"])
+        measure = parsed.measures[0] if parsed.measures and part.term is not None else None
+        figures: list[Figure] = []
+        used: list[Candidate] = []
+        for doc in parsed.documents:
+            denominator = self.resolve(whole, doc, None, None)
+            numerator = self._in_table(part, doc, denominator) or self.resolve(part, doc, fund, measure)
+            if numerator.ambiguous:
+                figures += _figures(doc, part.name, numerator)
+                used += numerator.cells
+            if numerator.ambiguous or not numerator.found and not numerator.parts:
                 continue
-            doc = self._doc(row["doc_id"])
-            label = part.name if part.concept else _row_name(row["part_row"], part)
-            pct = 100 * row["part_amount"] / row["whole_amount"]
-            figures.append(Figure(doc, label, row["part_amount"],
-                                  source=f"{row['part_table']} 第 {row['part_line']} 行"))
-            figures.append(Figure(doc, whole_name, row["whole_amount"],
-                                  source=f"{row['whole_table']} 第 {row['whole_line']} 行"))
-            figures.append(Figure(doc, f"{label}占{whole_name}的比例", round(pct, 2), "%",
-                                  formula=f"{row['part_amount']:.2f} ÷ {row['whole_amount']:.2f} = {pct:.2f}%"))
-        return SqlOutcome("share", result.sql, result.rows, figures) if figures else None
+            cell = numerator.cells[0] if numerator.cells else numerator.parts[0]
+            denominator = self._in_table(whole, doc, numerator) or denominator
+            if not denominator.found or denominator.ambiguous or not denominator.value:
+                continue
+            value, total = numerator.value, denominator.value
+            share = 100 * value / total
+            figures += _figures(doc, part.name, numerator) + _figures(doc, whole.name, denominator)
+            same = not numerator.parts and denominator.cells[0].table_id == cell.table_id
+            note = "" if same else f"（分子取自{cell.table_title}，分母取自{denominator.cells[0].table_title}）"
+            figures.append(Figure(doc, f"{part.name}占{whole.name}的比例", round(share, 2), "%",
+                                  formula=f"{value:.2f} ÷ {total:.2f} = {share:.2f}%{note}"))
+            used += numerator.cells + numerator.parts + denominator.cells
+        if not used:
+            return None
+        result = self._cells_sql(used)
+        return SqlOutcome("share", result.sql, result.rows, figures)
+
+    def _in_table(self, subject: Subject, doc: DocumentRef, other: Resolution) -> Resolution | None:
+        """The subject read from the table another figure came from, when that table prints it: a share's
+        numerator and denominator from one table (项目支出 ÷ 支出合计 both from 支出总表)."""
+        if subject.concept is None or not other.found or other.ambiguous or other.parts:
+            return None
+        cell = other.cells[0]
+        same = [loc for loc in subject.concept.locators if cell.table_kind in loc.kinds]
+        if not same:
+            return None
+        local = Concept(subject.concept.key, subject.concept.name, (), tuple(same))
+        found = self.resolver.concept(local, doc.doc_id, doc.final)
+        return found if found.found and not found.ambiguous and found.cells[0].table_id == cell.table_id else None
+
+    # -- rankings ------------------------------------------------------------------------------------------
 
     def _rank(self, parsed: ParsedQuestion) -> SqlOutcome | None:
-        if len(parsed.documents) > 1 and parsed.terms and _ranks_documents(parsed):
-            return self._rank_documents(parsed)
+        if len(parsed.documents) > 1 and parsed.subjects and (RANK_DOCUMENT_CUES.search(parsed.question) or
+                                                               not _ranks_items(parsed)):
+            outcome = self._lookup(parsed)
+            if outcome is None:
+                return None
+            figures = sorted((f for f in outcome.figures if not f.formula and not f.candidate), key=lambda f: f.value,
+                             reverse=parsed.descending)
+            keep = parsed.top_n if parsed.top_n and parsed.top_n > 1 else len(figures)
+            return SqlOutcome("rank_documents", outcome.sql, outcome.rows, figures[:keep])
         limit = parsed.top_n or 10
-        order = "DESC" if parsed.descending else "ASC"
-        docs = _in_list(parsed.doc_ids)
-        if parsed.measure is Measure.PROJECT or "项目" in parsed.text:
-            sql = (
-                "SELECT d.department, p.project_name, p.subject_code, p.subject_name, p.amount,\n"
-                "       coalesce(t.number || ' ', '') || t.name AS table_name, p.line, p.doc_id\n"
-                "FROM projects p JOIN documents d USING (doc_id) JOIN tables t USING (doc_id, table_id)\n"
-                f"WHERE p.doc_id IN ({docs}) AND p.amount IS NOT NULL\n"
-                f"ORDER BY p.doc_id, p.amount {order} LIMIT {limit * len(parsed.doc_ids)}"
-            )
-            label_key = "project_name"
-        else:
-            level = 1 if "类" in parsed.text else 2 if "款" in parsed.text else 3
-            parent = next((c for t in parsed.terms for c in sorted(t.codes) if len(c) < 7), None)
-            where = f"e.subject_parent = '{parent}'" if parent else f"e.subject_level = {level}"
-            sql = (
-                "SELECT d.department, e.subject_code, e.subject_name, e.total AS amount,\n"
-                "       coalesce(t.number || ' ', '') || t.name AS table_name, e.line, e.doc_id\n"
-                "FROM expenditure_by_function e JOIN documents d USING (doc_id) JOIN tables t USING (doc_id, table_id)\n"
-                f"WHERE e.doc_id IN ({docs}) AND e.table_kind = 'expenditure' AND {where} AND e.total IS NOT NULL\n"
-                f"ORDER BY e.doc_id, e.total {order} LIMIT {limit * len(parsed.doc_ids)}"
-            )
-            label_key = "subject_name"
-        result = self._select(sql)
-        figures = [
-            Figure(self._doc(row["doc_id"]), _clean(row[label_key]), row["amount"],
-                   source=f"{row['table_name']} 第 {row['line']} 行")
-            for row in result.rows
-        ]
-        return SqlOutcome("rank", result.sql, result.rows, figures) if figures else None
-
-    def _rank_documents(self, parsed: ParsedQuestion) -> SqlOutcome | None:
-        """哪个部门…最多: the named subject's amount in each document, ordered."""
-        outcome = self._lookup(parsed)
-        if outcome is None:
+        figures: list[Figure] = []
+        used: list[Candidate] = []
+        for doc in parsed.documents:
+            items = self._items(parsed, doc)
+            items.sort(key=lambda c: c.value, reverse=parsed.descending)
+            for cell in items[:limit]:
+                name = (cell.project_name or cell.row_label) + (f"（{cell.how}）" if cell.how else "")
+                figures.append(Figure(doc, name, cell.value, source=cell.source, page=cell.page))
+            used += items[:limit]
+        if not used:
             return None
-        figures = sorted((f for f in outcome.figures if not f.formula), key=lambda f: f.value,
-                         reverse=parsed.descending)
-        keep = parsed.top_n if parsed.top_n and parsed.top_n > 1 else len(figures)  # 哪个最多: the whole order
-        return SqlOutcome("rank_documents", outcome.sql, outcome.rows, figures[:keep])
+        result = self._cells_sql(used)
+        return SqlOutcome("rank", result.sql, result.rows, figures)
 
-    def _narrative_table(self, parsed: ParsedQuestion) -> SqlOutcome | None:
-        """变动说明 (variances) or 年初预算 vs 决算 (budget_execution) rows the question names."""
-        execution = _asks_execution(parsed) or any(d.kind == "决算" for d in parsed.documents) and \
-            parsed.intent is Intent.EXPLAIN and "预算" in parsed.text
-        table = "budget_execution" if execution else "variances"
-        candidates = self._select(
-            f"SELECT doc_id, seq, subject, subject_code FROM {table} WHERE doc_id IN ({_in_list(parsed.doc_ids)})"
-        ).rows
-        seqs = _matching_items(parsed, candidates)
-        if not seqs:
-            return None
-        keys = " OR ".join(f"(n.doc_id = '{_esc(doc)}' AND n.seq = {seq})" for doc, seq in seqs)
-        if execution:
-            columns = ("n.initial_budget, n.final_amount, n.completion_pct, n.reason, n.linked_value, n.agrees")
-        else:
-            columns = ("n.amount, n.change_amount, n.change_pct, n.direction, n.reason, n.linked_value, n.agrees")
-        sql = (
-            f"SELECT d.department, n.subject, n.subject_code, {columns}, n.line_start, n.passage_id, n.doc_id\n"
-            f"FROM {table} n JOIN documents d USING (doc_id)\nWHERE {keys}\nORDER BY n.doc_id, n.seq"
-        )
-        result = self._select(sql)
-        outcome = SqlOutcome("execution" if execution else "change", result.sql, result.rows)
-        seen = set()
-        for row in result.rows:
-            key = (row["doc_id"], row["subject"], row.get("amount"), row.get("change_amount"), row.get("final_amount"))
-            if key in seen:
-                continue
-            seen.add(key)
-            doc = self._doc(row["doc_id"])
-            subject = _leaf(row["subject"])
-            where = {"source": f"说明第 {row['line_start']} 行", "line": row["line_start"]}
-            linked = row.get("linked_value")
-            if execution:
-                outcome.figures.append(Figure(doc, f"{subject}年初预算数", row["initial_budget"], **where))
-                outcome.figures.append(Figure(doc, f"{subject}决算数", row["final_amount"], **where,
-                                              expected=_differs(row["final_amount"], linked)))
-                if row["completion_pct"] is not None:
-                    outcome.figures.append(Figure(doc, "完成年初预算的", row["completion_pct"], "%", **where))
-                gap = row["final_amount"] - row["initial_budget"]
-                outcome.figures.append(Figure(doc, "决算数比年初预算数" + ("多" if gap >= 0 else "少"), round(abs(gap), 2),
-                                              formula=f"{row['final_amount']:.2f} − {row['initial_budget']:.2f} = "
-                                                      f"{gap:.2f} 万元"))
-            else:
-                if row["amount"] is not None:
-                    name = subject if subject.endswith(("预算", "决算")) else f"{subject}{doc.kind}数"
-                    outcome.figures.append(Figure(doc, name, row["amount"], **where,
-                                                  expected=_differs(row["amount"], linked)))
-                outcome.figures.append(Figure(doc, f"比上年{row['direction']}", row["change_amount"], **where))
-                if row["change_pct"] is not None:
-                    word = "增长" if row["direction"] == "增加" else "下降"
-                    outcome.figures.append(Figure(doc, word, row["change_pct"], "%", **where))
-            if row.get("reason"):
-                outcome.reasons.append((doc, subject, row["reason"]))
-            if row.get("passage_id"):
-                outcome.passage_ids.append(row["passage_id"])
-        return outcome if outcome.figures else None
-
-    # -- helpers -------------------------------------------------------------------------------------
-
-    def _select(self, sql: str) -> QueryResult:
-        return run_select(self.connection, sql, max_rows=self.max_rows, timeout_s=self.timeout_s)
-
-    def _doc(self, doc_id: str) -> DocumentRef:
-        return next(d for d in self.catalog.documents if d.doc_id == doc_id)
-
-    def _figure(self, parsed: ParsedQuestion, row: dict[str, Any], term: Term, named: bool = False) -> Figure:
-        measure = row["measure"]
-        plain = measure in ("total", "final") and not named
-        suffix = "" if plain or not measure else MEASURE_NAMES.get(measure, "")
-        code = f"（{row['subject_code']}）" if row.get("subject_code") else ""
-        table = f"{row['table_number'] or ''} {row['table_name']}".strip()
-        label = f"{_row_name(row['row_label'], term)}{code}{suffix}"
-        if term.concept and term.name in MEASURE_TOTAL_NAMES:
-            label = term.name
-        return Figure(self._doc(row["doc_id"]), label,
-                      row["amount"], source=f"{table} 第 {row['line']} 行")
-
-
-def _ranks_documents(parsed: ParsedQuestion) -> bool:
-    """The question ranks documents (哪个部门/单位…最多), or names a subject with no subjects under it."""
-    if RANK_DOCUMENT_CUES.search(parsed.question):
-        return True
-    return all(t.concept or not t.codes or all(len(c) == 7 for c in t.codes) for t in parsed.terms)
-
-
-def _cells_sql(parsed: ParsedQuestion, term: Term, measures: tuple[str, ...]) -> str:
-    """One cell per document: the term's row in the preferred table, the wanted measure."""
-    if term.codes:
-        row_filter = f"c.subject_code IN ({_in_list(sorted(term.codes))})"
-    elif term.projects:
-        row_filter = f"c.project_name IN ({_in_list(sorted(term.projects))})"
-    else:
-        labels = sorted({_bare(label) for label in term.labels})
-        row_filter = f"{BARE_LABEL} IN ({_in_list(labels)})"
-        if term.concept:
-            row_filter += f" AND c.subject_code IS NULL AND t.kind IN ({_in_list(sorted(term.table_kinds))})"
-    table_order = " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(TABLE_PRIORITY))
-    label_order = ""
-    if term.preferred:
-        whens = " ".join(f"WHEN '{_esc(_bare(label))}' THEN {i}" for i, label in enumerate(term.preferred))
-        label_order = f"CASE {BARE_LABEL} {whens} ELSE 99 END, "
-    measure_order = " ".join(f"WHEN '{m}' THEN {i}" for i, m in enumerate(measures))
-    return (
-        "SELECT d.department, t.number AS table_number, t.name AS table_name, c.row_label, c.subject_code,\n"
-        "       c.column_path, c.measure, c.value AS amount, c.line, c.doc_id\n"
-        "FROM cells c JOIN tables t USING (doc_id, table_id) JOIN documents d USING (doc_id)\n"
-        f"WHERE c.doc_id IN ({_in_list(parsed.doc_ids)}) AND {row_filter}\n"
-        f"  AND c.measure IN ({_in_list(measures)}) AND c.value IS NOT NULL AND c.unit = '万元'\n"
-        f"QUALIFY row_number() OVER (PARTITION BY c.doc_id ORDER BY {label_order}CASE t.kind {table_order} ELSE 99 END,\n"
-        f"        CASE c.measure {measure_order} END, c.table_id, c.row_index) = 1\n"
-        "ORDER BY c.doc_id"
-    )
-
-
-def _measures(parsed: ParsedQuestion) -> tuple[str, ...]:
-    if parsed.measure in MEASURE_COLUMNS:
-        return MEASURE_COLUMNS[parsed.measure]
-    if parsed.documents and all(d.kind == "决算" for d in parsed.documents):
-        return ("final", "total")
-    return ("total", "final")
-
-
-def _asks_budget_and_final(parsed: ParsedQuestion) -> bool:
-    """预算和决算分别是多少, asked of 决算 documents (their tables print both columns)."""
-    text = parsed.text.replace("年初预算", "")
-    return "预算" in text and "决算" in text and all(d.kind == "决算" for d in parsed.documents)
-
-
-def _asks_execution(parsed: ParsedQuestion) -> bool:
-    return parsed.measure is Measure.INITIAL_BUDGET or "完成年初预算" in parsed.text or "年初预算" in parsed.text
-
-
-def _matching_items(parsed: ParsedQuestion, candidates: list[dict[str, Any]]) -> list[tuple[str, int]]:
-    """Narrative items whose subject the question names: by subject code, else by the printed name."""
-    codes = {c for t in parsed.terms for c in t.codes}
-    by_code = [(r["doc_id"], r["seq"]) for r in candidates if r["subject_code"] and r["subject_code"] in codes]
-    if by_code:
-        return by_code[:6]
-    text = parsed.text
-    scored = []
-    for row in candidates:
-        leaf = _leaf(row["subject"])
-        names = {leaf, re.sub(r"(预算|支出|财政拨款)+$", "", leaf), re.sub(r"^财政拨款", "", leaf)}
-        hit = max((len(n) for n in names if len(n) >= 2 and n in text), default=0)
-        hit = max([hit] + [len(t.name) for t in parsed.terms if len(t.name) >= 3 and t.name in normalize(leaf)])
-        if hit:
-            scored.append((hit, row["doc_id"], row["seq"]))
-    if not scored:
+    def _items(self, parsed: ParsedQuestion, doc: DocumentRef) -> list[Candidate]:
+        """What a ranking orders: projects (项目), or functional subjects at the level asked (类/款/项)."""
+        cells = self.resolver.cells(doc.doc_id)
+        measure = ("final", "total") if doc.final else ("total",)
+        if "项目" in parsed.text and not re.search(r"科目|类|款", parsed.text):
+            for kind in _PROJECT_KINDS:
+                items = _one_per_row([c for c in cells if c.table_kind == kind and c.project_name
+                                      and c.measure in measure])
+                if items:
+                    return _summed_by_project(items)
+            return []
+        level = 1 if "类" in parsed.text else 2 if "款" in parsed.text else 3
+        parents = [code for t in parsed.terms for code in sorted(t.codes) if len(code) < 7]
+        tables = ("general_expenditure",) if parsed.fund == "general_budget" else ("expenditure", "general_expenditure")
+        for kind in tables:
+            rows = [c for c in cells if c.table_kind == kind and c.subject_code and c.measure in measure
+                    and (c.subject_code.startswith(parents[0]) and len(c.subject_code) > len(parents[0])
+                         if parents else len(c.subject_code) == {1: 3, 2: 5, 3: 7}[level])]
+            items = _one_per_row(rows)
+            if items:
+                return items
         return []
-    best = max(s[0] for s in scored)
-    return [(doc, seq) for hit, doc, seq in scored if hit == best][:6]
+
+    # -- SQL of the cells used -----------------------------------------------------------------------------
+
+    def _cells_sql(self, cells: list[Candidate]) -> QueryResult:
+        keys = list(dict.fromkeys((c.doc_id, c.table_id, c.row_index, c.column_path, c.measure) for c in cells))
+        where = " OR\n      ".join(
+            "(c.doc_id = ? AND c.table_id = ? AND c.row_index = ? AND c.column_path = ? AND c.measure = ?)"
+            for _ in keys)
+        return self.select(f"{CELLS_SELECT}WHERE {where}\nORDER BY c.doc_id, c.table_id, c.row_index",
+                           [value for key in keys for value in key])
 
 
-def _short(doc: DocumentRef) -> str:
-    return doc.short_name
+def _fund_part(concept: Concept, fund: str) -> Subject:
+    """The fund's line of an income or expenditure total (收入 → 财政拨款收入); else the concept itself, of that fund."""
+    if concept.key in _INCOMES | _EXPENDITURES:
+        key = _FUND_PARTS[fund][0 if concept.key in _INCOMES else 1]
+        return Subject(BY_KEY[key].name, 0, concept=BY_KEY[key])
+    return Subject(concept.name, 0, concept=concept)
 
 
-def _leaf(subject: str) -> str:
-    """社会保障和就业支出（类）…行政运行（项） → 行政运行; plain names pass through."""
-    text = (subject or "").replace("(", "（").replace(")", "）").replace("“", "").replace("”", "")
-    parts = [p for p in re.split(r"（[类款项]）", text) if p]
-    return parts[-1] if parts else text
+def _asks(parsed: ParsedQuestion) -> list[tuple[Subject, Any]]:
+    """(subject, measure) pairs asked: each subject with each column measure named, or with the asked one."""
+    subjects = parsed.subjects[:MAX_SUBJECTS]
+    columns = [m for m in parsed.measures if m in COLUMN_CONCEPTS]
+    others = [m for m in parsed.measures if m not in COLUMN_CONCEPTS]
+    if not subjects:
+        subjects = [Subject(BY_KEY[COLUMN_CONCEPTS[m]].name, 0, concept=BY_KEY[COLUMN_CONCEPTS[m]]) for m in columns]
+        columns = []
+    pairs = []
+    for subject in subjects:
+        for measure in (columns if subject.term is not None and columns else others[:2] or [None]):
+            pairs.append((subject, measure))
+    return pairs[:MAX_SUBJECTS * 2]
 
 
-def _row_name(label: str | None, term: Term) -> str:
-    if term.concept:
-        return term.name
-    return _clean(label or term.name)
+def _label(subject: Subject, measure: Any) -> str:
+    key = measure.value if isinstance(measure, Measure) else measure
+    suffix = MEASURE_NAMES.get(key, "") if key else ""
+    if not suffix or suffix in subject.name:
+        return subject.name
+    return f"{suffix}中的{subject.name}" if key in COLUMN_CONCEPTS else f"{subject.name}{suffix}"
 
 
-def _clean(label: str) -> str:
-    label = re.sub(r"^(?:[一二三四五六七八九十]+、|\d+[.、．]\s*|其中[:：])", "", (label or "").strip())
-    return label.strip()
+def _figures(doc: DocumentRef, label: str, resolution: Resolution) -> list[Figure]:
+    """The answer's figure (one cell, or a total computed from its parts), or the candidates of an ambiguity."""
+    if resolution.parts:
+        parts = resolution.parts
+        total = round(sum(p.value for p in parts), 2)
+        formula = " + ".join(f"{p.row_label} {p.value:.2f}" for p in parts) + f" = {total:.2f} 万元"
+        return [Figure(doc, label, total, formula=f"{formula}（表中合计另含其他项目，按口径相加）")]
+    if resolution.ambiguous:
+        why = f"；{resolution.reason}" if resolution.reason else ""
+        return [Figure(doc, f"{label}（候选：{c.row_label}{why}）", c.value, source=c.source, page=c.page,
+                       candidate=True) for c in resolution.cells]
+    cell = resolution.cells[0]
+    return [Figure(doc, label, cell.value, source=cell.source, page=cell.page)]
 
 
-def _differs(value: float | None, linked: float | None) -> float | None:
-    if value is None or linked is None or abs(value - linked) < 0.006:
-        return None
-    return linked
+def _derive(parsed: ParsedQuestion, outcome: SqlOutcome) -> None:
+    """Across documents: a comparison's difference (and which is higher), a sum, or a series in year order."""
+    stated = [f for f in outcome.figures if not f.candidate]
+    if len(stated) < 2 or len({f.doc.doc_id for f in stated}) != len(stated):
+        return
+    if parsed.intent is Intent.SUM:
+        total = round(sum(f.value for f in stated), 2)
+        outcome.kind = "sum"
+        outcome.figures.append(Figure(stated[0].doc, f"{stated[0].label}合计", total, formula=" + ".join(
+            f"{f.value:.2f}" for f in stated) + f" = {total:.2f} 万元"))
+    elif parsed.intent is Intent.SERIES or len({f.doc.department for f in stated}) == 1:
+        outcome.kind = "series"
+        ordered = sorted(stated, key=lambda f: f.doc.year)
+        for before, after in zip(ordered, ordered[1:]):
+            change = after.value - before.value
+            pct = f"，{100 * change / before.value:+.2f}%" if before.value else ""
+            outcome.figures.append(Figure(after.doc, f"{after.doc.year}年比{before.doc.year}年", round(change, 2),
+                                          formula=f"{after.value:.2f} − {before.value:.2f} = {change:+.2f} 万元{pct}"))
+    elif len(stated) == 2:
+        a, b = stated
+        outcome.kind = "compare"
+        diff = a.value - b.value
+        higher = a if diff >= 0 else b
+        text = f"{a.value:.2f} − {b.value:.2f} = {diff:.2f} 万元"
+        if _HIGHER.search(parsed.text) and diff:
+            text += f"；{higher.doc.short_name}更高"
+        outcome.figures.append(Figure(a.doc, f"两者相差（{a.doc.short_name} − {b.doc.short_name}）", round(diff, 2),
+                                      formula=text))
 
 
-def _bare(label: str) -> str:
-    """A row label without spaces and quotes, as ``BARE_LABEL`` computes it in SQL."""
-    return re.sub(r"[\s“”\"]+", "", label)
+def _ranks_items(parsed: ParsedQuestion) -> bool:
+    """The question orders items inside documents (projects, subjects under a 类) rather than the documents."""
+    return "项目" in parsed.text or any(t.codes and any(len(c) < 7 for c in t.codes) for t in parsed.terms)
 
 
-def _esc(value: str) -> str:
-    return str(value).replace("'", "''")
+def _one_per_row(cells: list[Candidate]) -> list[Candidate]:
+    rows: dict[tuple[int, int], Candidate] = {}
+    for cell in cells:
+        key = (cell.table_id, cell.row_index)
+        if key not in rows or (cell.measure == "final" and rows[key].measure != "final"):
+            rows[key] = cell
+    return list(rows.values())
 
 
-def _in_list(values) -> str:
-    return ", ".join(f"'{_esc(v)}'" for v in values) or "NULL"
-
+def _summed_by_project(cells: list[Candidate]) -> list[Candidate]:
+    """A project printed on several rows (one per subject) is one item; its first row stands for it."""
+    by_name: dict[str, list[Candidate]] = {}
+    for cell in cells:
+        by_name.setdefault(cell.project_name, []).append(cell)
+    out = []
+    for rows in by_name.values():
+        total = round(sum(c.value for c in rows), 6)
+        out.append(rows[0] if len(rows) == 1 else replace(rows[0], value=total, how=f"{len(rows)} 行相加"))
+    return out

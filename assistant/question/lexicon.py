@@ -1,9 +1,10 @@
 """The small hand-written vocabulary of questions (词表): synonyms, measures, intents.
 
-Subject names come from the database (see ``understanding.Catalog``); this
-module only holds what no document spells out: the short forms people type,
-the words naming a measure (预算数, 基本支出, 占比…) and the cue words of each
-intent (为什么, 什么是, 前三…).
+Subject names come from the database (see ``assistant.question.catalog``) and
+standard quantities from ``assistant.question.concepts``; this module only holds
+what no document spells out: the short forms people type (of subjects and of
+organisation names), the words naming a measure (年初预算, 基本支出…) and the cue
+words of each intent (为什么, 什么是, 前三…).
 """
 from __future__ import annotations
 
@@ -12,53 +13,76 @@ from enum import Enum
 
 from index.model import Measure
 
-# Short form or synonym → the name as printed in the tables (after ``normalize``).
+# Short form or synonym → the name as printed in the tables (compared as ``name_key``). Standard
+# quantities (三公经费, 公车, 接待费 …) are concepts (assistant.question.concepts), not synonyms.
 SUBJECT_SYNONYMS: dict[str, str] = {
     "社保补贴": "社会保险补贴",
     "公积金": "住房公积金",
-    "三公经费": "三公经费",
-    "三公": "三公经费",
     "技校": "技校教育",
     "养老保险缴费": "机关事业单位基本养老保险缴费",
     "职业年金": "职业年金缴费",
     "医保缴费": "职工基本医疗保险缴费",
-    "公车运行费": "公务用车运行维护费",
-    "公务用车运行费": "公务用车运行维护费",
-    "接待费": "公务接待费",
-    "出国费": "因公出国（境）费",
     "商品服务支出": "商品和服务支出",
     "工资福利": "工资福利支出",
     "对个人和家庭补助": "对个人和家庭的补助",
 }
 
-# Department-name parts: long form → short forms people type.
+# Contractions people make of organisation names (a part of the name → the shorter forms typed), applied in
+# combination with each other and with ORG_SUBSTITUTIONS: 深圳市卫生健康委员会 → 深圳市卫健委.
 ORG_SHORT_FORMS: dict[str, tuple[str, ...]] = {
-    "人力资源和社会保障局": ("人社局", "人社"),
-    "人力资源和社会保障厅": ("人社厅", "人社"),
-    "发展和改革委员会": ("发改委",),
-    "卫生健康委员会": ("卫健委",),
-    "住房和城乡建设局": ("住建局",),
-    "市场监督管理局": ("市场监管局",),
-    "医疗保障局": ("医保局",),
-    "退役军人事务局": ("退役军人局",),
-    "交通运输局": ("交通局",),
-    "自然资源局": ("自然资源局", "自然资源"),
-    "生态环境局": ("环保局",),
+    "人力资源和社会保障": ("人社",),
+    "发展和改革": ("发改",),
+    "卫生健康": ("卫健",),
+    "卫生和计划生育": ("卫计",),
+    "住房和城乡建设": ("住建",),
+    "市场监督管理": ("市场监管",),
+    "医疗保障": ("医保",),
+    "退役军人事务": ("退役军人",),
+    "交通运输": ("交通",),
+    "科学技术": ("科技",),
+    "文化和旅游": ("文旅",),
+    "文化广电旅游体育": ("文广旅体", "文旅"),
+    "文化广电旅游": ("文广旅", "文旅"),
+    "生态环境": ("环保", "生态环境"),
+    "规划和自然资源": ("规划资源", "规资"),
+    "自然资源和规划": ("自然资源", "资规"),
+    "应急管理": ("应急",),
+    "安全生产监督管理": ("安监",),
+    "食品药品监督管理": ("食药监",),
+    "经济和信息化": ("经信",),
+    "工业和信息化": ("工信",),
+    "政务服务和数据管理": ("政数",),
+    "机关事务管理": ("机关事务",),
+    "国有资产监督管理": ("国资",),
+    "人民检察院": ("检察院",),
+    "人民法院": ("法院",),
+    "人民代表大会常务委员会": ("人大常委会", "人大"),
+    "公安局交通管理局": ("交管局", "交警"),
+    "林业和草原": ("林草",),
+    "教育局": ("教育局", "教委"),
 }
+# Generic shortenings of organisation names, applied after the contractions.
+ORG_SUBSTITUTIONS = (("人民政府", "政府"), ("办公室", "办"), ("常务委员会", "常委会"), ("常委会办公厅", "办公厅"),
+                     ("办事处", "办"), ("委员会", "委"))
 
 PLACE_SUFFIXES = ("蒙古自治州", "哈萨克自治州", "回族自治州", "自治州", "自治区", "自治县", "省", "市", "州", "县", "区", "盟", "旗")
 
-
-MEASURE_WORDS: tuple[tuple[str, Measure], ...] = (
+# Words naming the column (measure) asked for; "budget" asks for the budget columns of a 决算 document.
+MEASURE_WORDS: tuple[tuple[str, Measure | str], ...] = (
     ("年初预算", Measure.INITIAL_BUDGET),
+    ("调整预算", Measure.ADJUSTED_BUDGET),
+    ("全年预算", Measure.ADJUSTED_BUDGET),
     ("决算数", Measure.FINAL),
+    ("执行数", Measure.FINAL),
+    ("决算", Measure.FINAL),
     ("基本支出", Measure.BASIC),
     ("项目支出", Measure.PROJECT),
     ("人员经费", Measure.PERSONNEL),
     ("公用经费", Measure.PUBLIC),
-    ("财政拨款", Measure.FISCAL),
-    ("一般公共预算", Measure.GENERAL_BUDGET),
 )
+# Measures that are also standard quantities: a subject of their own when no other subject is named.
+COLUMN_CONCEPTS = {Measure.BASIC: "basic", Measure.PROJECT: "project", Measure.PERSONNEL: "personnel",
+                   Measure.PUBLIC: "public"}
 
 
 class Intent(str, Enum):
@@ -72,6 +96,8 @@ class Intent(str, Enum):
     EXPLAIN = "explain"  # 为什么 / 原因
     DEFINE = "define"  # 什么是
     FACT = "fact"  # 叙述中的事实: 人数, 车辆, 绩效得分
+    SUM = "sum"  # 几个文件的数加起来: 一共, 合计, 总共
+    SERIES = "series"  # 一个部门多年的数: 历年, 逐年, 2017-2019年
     UNKNOWN = "unknown"  # no cue of any other intent: search the narrative
     OUT_OF_SCOPE = "out_of_scope"
 
@@ -84,7 +110,9 @@ INTENT_CUES: dict[Intent, tuple[str, ...]] = {
                   "项目有哪些"),
     Intent.SHARE: ("占比", "比例", "比重", "占总", "百分之几", "所占"),
     Intent.CHANGE: ("比上年", "较上年", "同比", "增长多少", "减少多少", "增加多少", "增减", "变化", "增幅", "降幅"),
-    Intent.COMPARE: ("分别", "对比", "比较", "相比", "哪个多", "哪个高", "和", "与"),
+    Intent.COMPARE: ("分别", "对比", "比较", "相比", "哪个多", "哪个高", "哪个更高", "哪个更多", "和", "与"),
+    Intent.SUM: ("加起来", "合起来", "一共", "总共", "合计多少", "共计"),
+    Intent.SERIES: ("历年", "逐年", "每年", "这几年", "近几年", "几年来", "各年", "趋势", "走势"),
 }
 
 # Narrative facts: the words that send a question to the passages even when a name matched.
@@ -94,47 +122,8 @@ FACT_CUES = (
     "采购", "执行率", "下属单位", "主要任务", "工作目标", "辆",
 )
 
-# Names no table row carries: a table kind and the total rows that answer them.
-TABLE_CONCEPTS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "三公经费": ("three_public", ("合计",)),
-    "收支总预算": ("summary", ("收入总计", "支出总计", "总计")),
-    "收支总计": ("summary", ("收入总计", "支出总计", "总计")),
-    "收支总额": ("summary", ("收入总计", "支出总计", "总计")),
-    "总预算": ("summary", ("收入总计", "支出总计", "总计")),
-    "总支出": ("expenditure", ("合计", "总计")),
-    "支出总额": ("expenditure", ("合计", "总计")),
-    "支出合计": ("expenditure", ("合计", "总计")),
-    "总收入": ("income", ("合计", "总计")),
-    "收入合计": ("income", ("合计", "总计")),
-    "收入总额": ("income", ("合计", "总计")),
-    "收入预算": ("income", ("合计", "总计")),
-    "预算收入": ("income", ("合计", "总计")),
-    "支出预算总额": ("expenditure", ("合计", "总计")),
-    "预算总额": ("summary", ("收入总计", "支出总计", "总计")),
-    "收入总计": ("summary", ("收入总计", "总计", "本年收入合计")),
-    "支出总计": ("summary", ("支出总计", "总计", "本年支出合计")),
-}
-TOTAL_EXPENDITURE = "总支出"
-
-# Where a measure asked on its own is read (基本支出是多少 → 支出总体情况表的合计行, 基本支出列):
-# measure → (its name, table kind, total-row labels, value columns in order of preference).
-MEASURE_TOTALS: dict[Measure, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
-    Measure.BASIC: ("基本支出", "expenditure", ("合计", "总计"), ("basic",)),
-    Measure.PROJECT: ("项目支出", "expenditure", ("合计", "总计"), ("project",)),
-    Measure.PERSONNEL: ("人员经费", "general_basic", ("合计", "总计", "人员经费合计"), ("personnel", "total")),
-    Measure.PUBLIC: ("公用经费", "general_basic", ("合计", "总计", "公用经费合计"), ("public", "total")),
-    Measure.GENERAL_BUDGET: ("一般公共预算支出", "general_expenditure", ("合计", "总计"), ("total",)),
-    Measure.FISCAL: ("财政拨款收入", "income", ("合计", "总计"), ("fiscal",)),
-}
-# The same measures read from the 收入 table, when the question is about income (收入中一般公共预算占比).
-INCOME_TOTALS: dict[Measure, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
-    Measure.GENERAL_BUDGET: ("一般公共预算收入", "income", ("合计", "总计"), ("general_budget",)),
-    Measure.FISCAL: ("财政拨款收入", "income", ("合计", "总计"), ("fiscal",)),
-}
-TOTAL_INCOME = "收入合计"
-
 ASCENDING_CUES = ("最少", "最低", "从低到高", "从小到大")
-TOP_N = {"前三": 3, "前五": 5, "前十": 10, "最多": 1, "最高": 1, "最大": 1, "最少": 1, "最低": 1}
+SUPERLATIVES = ("最多", "最高", "最大", "最少", "最低", "最小")
 
 # English phrases (lower case) → the Chinese words questions are understood in; longest first.
 ENGLISH_TERMS: dict[str, str] = {
@@ -144,13 +133,19 @@ ENGLISH_TERMS: dict[str, str] = {
     "social insurance subsidies": "社会保险补贴", "social insurance subsidy": "社会保险补贴",
     "basic expenditure": "基本支出", "project expenditure": "项目支出", "personnel expenses": "人员经费",
     "public expenses": "公用经费", "general public budget": "一般公共预算",
-    "total revenue and expenditure": "收支总预算", "total budget": "收支总预算",
+    "total revenue and expenditure": "收支总计", "total budget": "收支总计", "in total": "总",
+    "spend in total": "支出合计", "spent in total": "支出合计", "total spending": "支出合计",
+    "basic versus project": "基本支出和项目支出", "basic": "基本支出", "project": "项目支出",
     "total expenditure": "支出合计", "total income": "收入合计", "total revenue": "收入合计",
     "final accounts": "决算", "final account": "决算", "budget": "预算", "carry-over": "结转结余",
     "what is the": "多少", "what are the": "多少", "what is": "什么是", "what are": "什么是", "why did": "为什么", "why": "为什么", "reason": "原因",
     "how much": "多少", "how many": "多少", "share of": "占", "percentage": "比例", "proportion": "比例",
     "increase": "增加", "decrease": "减少", "compared with last year": "比上年", "top 3": "前三", "top three": "前三",
     "largest": "最多", "highest": "最多", "most": "最多", "vehicles": "车辆", "staff": "人数",
+    "final accounts of": "决算", "budget of": "预算", "spend": "支出", "spent": "支出", "expenditure": "支出",
+    "income": "收入", "revenue": "收入", "meeting expenses": "会议费", "training expenses": "培训费",
+    "vehicle": "公务用车", "reception": "公务接待费", "overseas travel": "因公出国(境)费",
+    "government procurement": "政府采购", "operating expenses": "机关运行经费", "carried over": "上年结转",
 }
 _ENGLISH = re.compile("|".join(re.escape(k) for k in sorted(ENGLISH_TERMS, key=len, reverse=True)), re.IGNORECASE)
 
@@ -164,13 +159,6 @@ def translate_english(text: str) -> str:
         return text
     translated = _ENGLISH.sub(lambda m: ENGLISH_TERMS[m.group().lower()], text)
     return re.sub(r"\b[A-Za-z][A-Za-z'-]*\b", " ", translated)
-
-
-def normalize(text: str) -> str:
-    """Remove quotes, spaces and markup, unify brackets: the form names are compared in."""
-    text = re.sub(r"</?b>", "", text or "")
-    text = text.replace("(", "（").replace(")", "）")
-    return re.sub(r"[“”\"'‘’「」『』《》\s　]", "", text)
 
 
 def split_department(department: str) -> tuple[str, str]:
@@ -212,21 +200,17 @@ def _unit_variants(place: str) -> list[str]:
     return variants
 
 
-# Generic shortenings of organisation names, applied in combination.
-ORG_SUBSTITUTIONS = (("人民政府", "政府"), ("办公室", "办"), ("常务委员会", "常委会"), ("常委会办公厅", "办公厅"),
-                     ("办事处", "办"), ("委员会", "委"))
 _SUB_PLACE = re.compile(r"^(?:人民政府)?(.{2,8}?(?:街道|镇|乡|苏木))(?:办事处|人民政府)?$")
 
 
 def org_variants(org: str) -> list[str]:
-    """人力资源和社会保障局 → [.., 人社局, 人社]; 人民政府办公室 → [.., 政府办公室, 政府办, …]."""
+    """人力资源和社会保障局 → [.., 人社局]; 卫生健康委员会 → [.., 卫健委员会, 卫健委]; 人民政府办公室 → [.., 政府办]."""
     variants = [org]
     for long, shorts in ORG_SHORT_FORMS.items():
-        if long in org:
-            variants += [org.replace(long, short) for short in shorts]
+        variants += [v.replace(long, short) for v in variants if long in v for short in shorts]
     for long, short in ORG_SUBSTITUTIONS:
         variants += [v.replace(long, short) for v in variants if long in v]
-    return [v for i, v in enumerate(variants) if v and v not in variants[:i]]
+    return [v for i, v in enumerate(variants) if len(v) >= 2 and v not in variants[:i]]
 
 
 def sub_places(org: str) -> list[str]:

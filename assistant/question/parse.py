@@ -1,131 +1,88 @@
-"""Question understanding without an LLM (问题理解): documents, subject, measure, intent.
+"""A question parsed into explicit fields (问题解析), without an LLM.
 
-Everything a question is matched against comes from the database
-(``Catalog.load``): the loaded documents (department, region, year, 预算/决算)
-and the names printed in their tables (subject names, row labels, project
-names). ``lexicon`` adds only short forms and cue words.
+Fields: the documents (named by any alias, filtered by year, 预算/决算 and
+部门/单位), the years (also 今年/去年/上年/前年 and two-digit years), the fund
+(一般公共预算 / 政府性基金 / 国有资本经营 / 财政拨款 安排的…), the subjects (standard
+concepts and names printed in the tables, longest first), the measures (年初预算,
+决算数, 基本支出 …), the intent, and a top-N count (Chinese numerals read by cn2an).
+Routing and the engines read these fields only; no question wording is in code.
 """
 from __future__ import annotations
 
 import logging
 import re
 from dataclasses import dataclass, field
+from typing import Sequence
 
-import duckdb
+import cn2an
 
+from assistant.question.catalog import Catalog, DocumentRef, Term, expand_synonyms
+from assistant.question.concepts import CONCEPT_WORDS, FUND_WORDS, Concept
 from assistant.question.lexicon import (
-    ASCENDING_CUES, FACT_CUES, INTENT_CUES, MEASURE_WORDS, SUBJECT_SYNONYMS, TABLE_CONCEPTS, TOP_N,
-    Intent, Measure, normalize, org_variants, place_variants, split_department, sub_places, translate_english,
+    ASCENDING_CUES, COLUMN_CONCEPTS, FACT_CUES, INTENT_CUES, MEASURE_WORDS, SUPERLATIVES, Intent, place_variants,
+    split_department, translate_english,
 )
+from index.model import Measure
+from index.text import name_key
 
 logger = logging.getLogger(__name__)
 
 # Row labels that name a measure or a total, not a subject: never a subject term.
 GENERIC_LABELS = frozenset({
     "合计", "总计", "小计", "基本支出", "项目支出", "人员经费", "公用经费", "一般公共预算", "财政拨款",
-    "预算", "决算", "支出", "收入", "其他", "年初预算", "决算数", "预算数", "项目", "金额",
+    "预算", "决算", "支出", "收入", "其他", "年初预算", "决算数", "预算数", "项目", "金额", "本年", "上年",
 })
-_NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[0-9]+[、.．]|（[一二三四五六七八九十0-9]+）|其中[:：]|\d+、)+")
 _MENTION = re.compile(
     r"[\u4e00-\u9fff]{2,10}?(?:省|市|自治州|州|县|区|盟|旗)[\u4e00-\u9fff]{0,12}?(?:局|厅|委员会|委|办公室|中心|院)"
 )
 _ORG_MENTION = re.compile(r"[\u4e00-\u9fff]{2,10}?(?:局|厅|委员会|办公室|办事处|街道|人民政府|人大|政协)")
-_YEAR = re.compile(r"(20\d{2})\s*年?")
-
-
-@dataclass(frozen=True)
-class DocumentRef:
-    """A loaded document as questions name it."""
-
-    doc_id: str
-    department: str
-    region: str
-    year: int
-    kind: str  # 预算 | 决算
-    scope: str
-    title: str
-    aliases: tuple[str, ...]  # longest first: 轮台县人力资源和社会保障局, 轮台县人社局, 轮台县, 轮台 …
-
-    @property
-    def short_name(self) -> str:
-        """The name used in answers: place + short org (轮台县人社局)."""
-        place, org = split_department(self.department)
-        forms = org_variants(org)
-        return place + (forms[1] if len(forms) > 1 else org) if place else self.department
-
-    @property
-    def label(self) -> str:
-        return f"{self.department}{self.year}年{self.kind}"
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:年度?|年)?(?!\d)")
+_SHORT_YEAR = re.compile(r"(?<![\d.])(\d{2})年(?!度?\d)")
+_YEAR_RANGE = re.compile(r"((?:19|20)\d{2})年?(?:-|—|–|~|至|到)((?:19|20)\d{2})年?")
+_CN_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}(?=年)")
+_CN_COUNT = re.compile(r"(?<=前)[一二两三四五六七八九十]{1,3}|"
+                       r"(?<=[后排名大多高少低的])[一二两三四五六七八九十]{1,3}(?=[个项家名位类种条笔])")
+_TOP = re.compile(r"前(\d{1,2})|(\d{1,2})(?:个|项|家|名|位|类|种|条)")
+_RELATIVE_YEARS = (("前年", -2), ("去年", -1), ("上年度", -1), ("上一年", -1), ("上年", -1), ("今年", 0), ("本年度", 0),
+                   ("当年", 0))
+_COMPARED = re.compile(r"(?:比|较|与|同|相比|对比)(?:前年|去年|上年度|上一年|上年)")
+# A count is asked (多少批次, 几辆): the answer is a number of things, stated in a sentence, not an amount.
+COUNT_QUESTION = re.compile(r"(?:多少|几)个?(批次|人次|批|名|人|辆|台|套|户|所|家|处|平方米|亩|间)(?!民|员|经费|支出)")
+_MONEY = re.compile(r"钱|万?元|金额")
+_FUND_LINE = re.compile(r"^(?:一般公共预算|政府性基金|国有资本经营|财政)(?:预算)?(?:财政)?(?:拨款|资金)?(?:收入)?$")
+_QUOTED = re.compile(r"[“\"「『‘](.{2,60}?)[”\"」』’]")
+_SCOPE = re.compile(r"(部门|单位)(?:综合)?(?:预算|决算)")
+_BUDGET_IN_FINAL = re.compile(r"预算数|预算是|预算为|预算多少|预算各|的预算|预算和决算|预算、决算")
 
 
 @dataclass
-class Term:
-    """A name printed in the tables (科目名称, 行名称 or 项目名称) and where it occurs."""
+class Subject:
+    """What a question asks the figure of: a standard concept or a name printed in the tables."""
 
-    name: str  # normalized
-    codes: set[str] = field(default_factory=set)  # subject codes with this name
-    labels: set[str] = field(default_factory=set)  # row labels as printed
-    projects: set[str] = field(default_factory=set)  # project names as printed
-    table_kinds: set[str] = field(default_factory=set)
-    concept: bool = False  # a name of lexicon.TABLE_CONCEPTS: the total row of one table kind
-    preferred: tuple[str, ...] = ()  # concept rows in order of preference: the printed name first, then 合计…
-
-
-@dataclass
-class Catalog:
-    """What can be asked about: the loaded documents and the names in their tables."""
-
-    documents: list[DocumentRef]
-    terms: dict[str, Term]
-
-    @classmethod
-    def load(cls, connection: duckdb.DuckDBPyConnection) -> "Catalog":
-        documents = [
-            _document_ref(*row) for row in connection.execute(
-                "SELECT doc_id, department, coalesce(region, ''), year, kind, scope, coalesce(title, '') "
-                "FROM documents ORDER BY doc_id").fetchall()
-        ]
-        terms: dict[str, Term] = {}
-        rows = connection.execute(
-            "SELECT DISTINCT c.row_label, c.subject_code, c.subject_name, c.project_name, t.kind "
-            "FROM cells c JOIN tables t USING (doc_id, table_id) WHERE c.value IS NOT NULL").fetchall()
-        for label, code, subject_name, project, table_kind in rows:
-            for name in {subject_name, label}:
-                key = term_key(name or "")
-                if not key:
-                    continue
-                term = terms.setdefault(key, Term(key))
-                term.table_kinds.add(table_kind)
-                if label:
-                    term.labels.add(label)
-                if code and name == subject_name:
-                    term.codes.add(code)
-            if project:
-                key = term_key(project)
-                term = terms.setdefault(key, Term(key))
-                term.projects.add(project)
-                term.table_kinds.add(table_kind)
-        for name, (table_kind, labels) in TABLE_CONCEPTS.items():
-            printed = terms[name].labels if name in terms and table_kind in terms[name].table_kinds else set()
-            terms[name] = Term(name, labels=set(labels) | printed, table_kinds={table_kind}, concept=True,
-                               preferred=tuple(sorted(printed)) + labels)
-        logger.info("catalog: %d documents, %d names", len(documents), len(terms))
-        return cls(documents, terms)
+    name: str  # as the answer names it
+    start: int  # position in the question's text
+    concept: Concept | None = None
+    term: Term | None = None
+    key: str = ""  # the words of the question that named it
 
 
 @dataclass
 class ParsedQuestion:
-    """The parsed question: which documents, names, measure and intent."""
+    """The question's fields."""
 
     question: str
-    text: str  # normalized, synonyms expanded, documents and years removed
+    text: str  # name_key form, English translated, numerals in digits, synonyms expanded, names removed
     intent: Intent
     documents: list[DocumentRef]
-    terms: list[Term]
-    measure: Measure | None = None
-    measures: list[Measure] = field(default_factory=list)  # every measure named, in order (人员经费和公用经费)
-    year: int | None = None
+    subjects: list[Subject] = field(default_factory=list)
+    measure: Measure | str | None = None
+    measures: list[Measure | str] = field(default_factory=list)  # every measure named, in order
+    fund: str | None = None
+    part_fund: str | None = None  # "其中财政拨款多少": the fund's part of the amount asked is asked too
+    years: list[int] = field(default_factory=list)
     kind: str | None = None  # 预算 | 决算 when the question says so
+    scope: str | None = None  # 部门 | 单位 when the question says so
+    named: bool = False  # the question names its documents (else: every loaded document)
     descending: bool = True
     top_n: int | None = None
     out_of_scope: str = ""  # why no loaded document can answer
@@ -135,109 +92,125 @@ class ParsedQuestion:
     def doc_ids(self) -> list[str]:
         return [d.doc_id for d in self.documents]
 
+    @property
+    def terms(self) -> list[Term]:
+        return [s.term for s in self.subjects if s.term is not None]
 
-def term_key(name: str) -> str:
-    """The form a printed name is matched in: numbering, quotes and (小计) removed."""
-    key = normalize(name)
-    key = _NUMBERING.sub("", key)
-    key = re.sub(r"（(?:小计|合计|项|款|类)）$", "", key)
-    return key if len(key) >= 2 else ""
+    @property
+    def concepts(self) -> list[Concept]:
+        return [s.concept for s in self.subjects if s.concept is not None]
+
+    @property
+    def year(self) -> int | None:
+        return self.years[0] if len(self.years) == 1 else None
 
 
-def expand_synonyms(text: str) -> str:
-    """Replace short forms (社保补贴, 公积金, 三公) by the printed name unless it is already there."""
-    for short in sorted(SUBJECT_SYNONYMS, key=len, reverse=True):
-        full = SUBJECT_SYNONYMS[short]
-        if short in text and full not in text:
-            text = text.replace(short, full)
-    return text
+def normalize_question(question: str) -> str:
+    """The form a question is matched in: English phrases translated, ``name_key``, numerals as digits."""
+    text = name_key(translate_english(question))
+    text = _CN_YEAR.sub(lambda m: str(cn2an.cn2an(m.group(0), "direct")), text)
+    text = _CN_COUNT.sub(lambda m: str(cn2an.cn2an(m.group(0).replace("两", "二"), "smart")), text)
+    return expand_synonyms(text)
 
 
 def parse_question(question: str, catalog: Catalog) -> ParsedQuestion:
-    text = expand_synonyms(normalize(translate_english(question)))
-    documents, text, out_of_scope = _match_documents(text, catalog.documents)
-    year_match = _YEAR.search(text)
-    year = int(year_match.group(1)) if year_match else None
+    text = normalize_question(question)
+    documents, text, out_of_scope, named = _match_documents(text, catalog.documents)
+    years, text = _years(text, documents if named else catalog.documents)
     kind = "决算" if "决算" in text and "预算" not in text.replace("年初预算", "") else None
-    if not out_of_scope and year is not None:
-        in_year = [d for d in documents if d.year == year]
-        if not in_year:
-            names = "、".join(sorted({d.department for d in documents})) or "任何部门"
-            out_of_scope = f"没有载入{names} {year} 年的文件"
-        documents = in_year
-    if not out_of_scope and kind and documents and any(d.kind == kind for d in catalog.documents):
-        documents = [d for d in documents if d.kind == kind] or documents
-    elif not out_of_scope and kind and documents and not any(d.kind == kind for d in documents):
-        out_of_scope = f"没有载入{kind}文件"
-    text = _YEAR.sub("", text)
-    terms = _match_terms(text, catalog.terms)
-    bare = text
-    for term in terms:
-        bare = bare.replace(term.name, " ")
-    found = sorted((bare.find(word), m) for word, m in MEASURE_WORDS if word in bare)
-    measures = list(dict.fromkeys(m for _, m in found))
-    measure = next((m for word, m in MEASURE_WORDS if word in bare), None)
-    intent = _intent(text, terms, documents, out_of_scope)
+    if kind is None and re.search(r"预算(?!数)", text.replace("年初预算", "")) and not re.search("决算", text) \
+            and any(d.kind == "预算" for d in documents) and not all(d.kind == "预算" for d in documents):
+        kind = "预算" if not _BUDGET_IN_FINAL.search(text) else None
+    scope_match = _SCOPE.search(text)
+    scope = scope_match.group(1) if scope_match else None
+    if not out_of_scope:
+        documents, out_of_scope = _filter_documents(documents, years, kind, scope, catalog)
+    subjects, bare = _match_subjects(text, catalog.terms, _quoted(question))
+    measures = _measures(bare, documents)
+    subjects, measures = _column_concepts(subjects, measures, bare, catalog.terms)
+    head, _, tail = bare.partition("其中")
+    fund = next((f for word, f in FUND_WORDS if word in head), None)
+    part_fund = next((f for word, f in FUND_WORDS if word in tail), None) if subjects else None
+    if "其中" in text:  # "其中一般公共预算资金…多少": the fund's part of the amount, not an amount of its own
+        after = text.find("其中")
+        named = [s for s in subjects if s.start > after and _FUND_LINE.match(s.key or s.name)]
+        if named and len(named) < len(subjects):
+            subjects = [s for s in subjects if s not in named]
+            part_fund = part_fund or next((f for word, f in FUND_WORDS if word in named[0].key), None)
+    intent = _intent(text, subjects, measures, documents, years, out_of_scope, named)
     parsed = ParsedQuestion(
-        question=question, text=text, intent=intent, documents=documents, terms=terms, measure=measure,
-        measures=measures,
-        year=year, kind=kind, out_of_scope=out_of_scope,
-        descending=not any(cue in text for cue in ASCENDING_CUES),
-        top_n=next((n for cue, n in TOP_N.items() if cue in text), None),
-        fact=any(cue in text for cue in FACT_CUES),
+        question=question, text=text, intent=intent, documents=documents, subjects=subjects,
+        measure=measures[0] if measures else None, measures=measures, fund=fund, years=years, kind=kind,
+        scope=scope, named=named, out_of_scope=out_of_scope,
+        descending=not any(cue in text for cue in ASCENDING_CUES), top_n=_top_n(text),
+        fact=any(cue in text for cue in FACT_CUES), part_fund=part_fund,
     )
-    logger.info("parsed %r: intent=%s docs=%s terms=%s measure=%s", question, intent.value,
-                parsed.doc_ids, [t.name for t in terms], measure)
+    logger.info("parsed %r: intent=%s docs=%s subjects=%s measures=%s fund=%s years=%s", question, intent.value,
+                parsed.doc_ids, [s.name for s in subjects], measures, fund, years)
     return parsed
 
 
-def _document_ref(doc_id, department, region, year, kind, scope, title) -> DocumentRef:
-    place, org = split_department(department)
-    if not place and region:
-        units = re.findall(r".+?(?:自治区|自治州|自治县|省|市|州|县|区|盟|旗)", region)
-        place = units[-1] if units else ""
-    aliases = {department}
-    for org_form in org_variants(org):
-        for place_form in place_variants(place) if place else [""]:
-            aliases.add(place_form + org_form)
-    if place:
-        aliases.update(v for v in place_variants(place) if len(v) >= 2)
-    aliases.update(sub_places(org))
-    ordered = tuple(sorted(aliases, key=len, reverse=True))
-    return DocumentRef(doc_id, department, region, year, kind, scope, title, ordered)
+# -- documents -----------------------------------------------------------------------------------------
 
-
-def _match_documents(text: str, documents: list[DocumentRef]) -> tuple[list[DocumentRef], str, str]:
-    """Documents named in ``text`` (all when none is named), the text without the names, and why out of scope."""
+def _match_documents(text: str, documents: list[DocumentRef]) -> tuple[list[DocumentRef], str, str, bool]:
+    """Documents named in ``text`` (every loaded one when none is named), the text without the names,
+    why no loaded document can answer (a department mentioned that is not loaded), and whether any was named."""
     named: list[tuple[int, DocumentRef]] = []
-    for place_only in (False, True):  # a department name first; a bare place (轮台县) only when none is named
-        for document in documents:
-            hit = next((a for a in document.aliases if a in text and _is_place_only(a, document) == place_only), None)
-            if hit:
-                named.append((text.index(hit), document))
+    for place_only in (False, True):  # a department's name first; a bare place (轮台县) only when none is named
+        named = _named(text, documents, place_only)
         if named:
             break
-    full_aliases = sorted({a for d in documents for a in d.aliases if not _is_place_only(a, d)}, key=len, reverse=True)
+    bare = {a for d in documents for a in d.bare}
     unnamed = text
-    for alias in full_aliases:
-        unnamed = unnamed.replace(alias, "|")
+    for alias in sorted({a for d in documents for a in d.aliases if not _is_place_only(a, d)}, key=len, reverse=True):
+        unnamed = _remove(unnamed, alias, alias in bare)
     for mention in _MENTION.findall(unnamed):
-        return [], text, f"没有载入“{mention}”的文件"
-    if not named:  # no loaded document named, but some department is
+        return [], text, f"没有载入“{mention}”的文件", False
+    if not named:
         for mention in _ORG_MENTION.findall(unnamed):
-            return [], text, f"没有载入“{mention}”的文件"
+            return [], text, f"没有载入“{mention}”的文件", False
+    for alias in sorted({a for d in documents for a in d.aliases}, key=len, reverse=True):
+        text = _remove(text, alias, alias in bare)
+    text = text.replace("|", "")
+    if not named:
+        return list(documents), text, "", False
+    named.sort(key=lambda item: item[0])
+    return list(dict.fromkeys(document for _, document in named)), text, "", True
+
+
+def _named(text: str, documents: list[DocumentRef], place_only: bool) -> list[tuple[int, DocumentRef]]:
+    """(position, document) of each document named in ``text``, by the longest names first.
+
+    A name inside a longer name of another document does not count (人社局 inside 轮台人社局), and a
+    bare organisation name counts only where no place name precedes it (财政局 in 北京市财政局).
+    """
+    spans: list[tuple[int, int, DocumentRef]] = []
     for document in documents:
         for alias in document.aliases:
-            text = text.replace(alias, " ")
-    text = text.replace(" ", "")
-    if named:
-        named.sort(key=lambda item: item[0])
-        ordered = []
-        for _, document in named:
-            if document not in ordered:
-                ordered.append(document)
-        return ordered, text, ""
-    return list(documents), text, ""
+            if _is_place_only(alias, document) != place_only:
+                continue
+            for match in re.finditer(re.escape(alias), text):
+                start = match.start()
+                if alias in document.bare and start > 0 and text[start - 1] in "省市区县州旗盟":
+                    continue
+                spans.append((start, match.end(), document))
+    kept: list[tuple[int, int, DocumentRef]] = []
+    for start, end, document in sorted(spans, key=lambda s: -(s[1] - s[0])):
+        inside_other = any(s <= start and end <= e and e - s > end - start and d is not document for s, e, d in kept)
+        if not inside_other:
+            kept.append((start, end, document))
+    firsts: dict[str, tuple[int, DocumentRef]] = {}
+    for start, _, document in kept:
+        if document.doc_id not in firsts or start < firsts[document.doc_id][0]:
+            firsts[document.doc_id] = (start, document)
+    return list(firsts.values())
+
+
+def _remove(text: str, alias: str, bare: bool) -> str:
+    """``text`` with ``alias`` replaced by "|" — a bare organisation name only where no place name precedes it."""
+    if not bare:
+        return text.replace(alias, "|")
+    return re.sub(rf"(?<![省市区县州旗盟]){re.escape(alias)}", "|", text)
 
 
 def _is_place_only(alias: str, document: DocumentRef) -> bool:
@@ -245,35 +218,172 @@ def _is_place_only(alias: str, document: DocumentRef) -> bool:
     return bool(place) and alias in place_variants(place)
 
 
-def _match_terms(text: str, terms: dict[str, Term]) -> list[Term]:
-    """Longest printed names found in ``text``, not overlapping, in order of appearance."""
-    found: list[tuple[int, int, Term]] = []
-    for key, term in terms.items():
-        if key in GENERIC_LABELS or len(key) < 2:
-            continue
-        start = text.find(key)
-        if start >= 0:
-            found.append((start, start + len(key), term))
-    found.sort(key=lambda item: (-(item[1] - item[0]), item[0]))
-    chosen: list[tuple[int, int, Term]] = []
-    for start, end, term in found:
-        if all(end <= s or start >= e for s, e, _ in chosen):
-            chosen.append((start, end, term))
-    chosen.sort(key=lambda item: item[0])
-    return [term for _, _, term in chosen]
+def _years(text: str, documents: list[DocumentRef]) -> tuple[list[int], str]:
+    """Years asked: 2024年, 24年, 2017-2019年, and 今年/去年/前年 relative to the latest document named."""
+    years: list[int] = []
+    for match in _YEAR_RANGE.finditer(text):
+        first, last = sorted((int(match.group(1)), int(match.group(2))))
+        years += list(range(first, last + 1)) if last - first <= 10 else [first, last]
+    text = _YEAR_RANGE.sub(" ", text)
+    years += [int(m.group(1)) for m in _YEAR.finditer(text)]
+    text = _YEAR.sub(" ", text)
+    years += [2000 + int(m.group(1)) for m in _SHORT_YEAR.finditer(text)]
+    text = _SHORT_YEAR.sub(" ", text)
+    if not years and documents:
+        latest = max(d.year for d in documents)
+        compared = _COMPARED.sub(" ", text)
+        for word, offset in _RELATIVE_YEARS:
+            if word in compared:
+                years.append(latest + offset)
+                compared = compared.replace(word, " ")
+    return list(dict.fromkeys(years)), text.replace(" ", "")
 
 
-def _intent(text: str, terms: list[Term], documents: list[DocumentRef], out_of_scope: str) -> Intent:
+def _filter_documents(documents: list[DocumentRef], years: list[int], kind: str | None, scope: str | None,
+                      catalog: Catalog) -> tuple[list[DocumentRef], str]:
+    if years:
+        in_years = [d for d in documents if d.year in years]
+        if not in_years:
+            names = "、".join(sorted({d.department for d in documents})) or "任何部门"
+            shown = "、".join(str(y) for y in years)
+            return [], f"没有载入{names} {shown} 年的文件"
+        documents = in_years
+    if kind:
+        of_kind = [d for d in documents if d.kind == kind]
+        if not of_kind and not any(d.kind == kind for d in catalog.documents):
+            return [], f"没有载入{kind}文件"
+        documents = of_kind or documents
+    if scope:
+        documents = [d for d in documents if d.scope == scope] or documents
+    return documents, ""
+
+
+# -- subjects and measures -----------------------------------------------------------------------------
+
+def _quoted(question: str) -> list[str]:
+    """Names the question puts in quotation marks (“2019年度聘请专家人员经费”项目), as ``name_key``s without
+    their years (the years are read out of the question's text)."""
+    keys = [_SHORT_YEAR.sub("", _YEAR.sub("", _YEAR_RANGE.sub("", name_key(q)))) for q in _QUOTED.findall(question)]
+    return [key for key in keys if len(key) >= 2]
+
+
+def _match_subjects(text: str, terms: dict[str, Term], quoted: Sequence[str] = ()) -> tuple[list[Subject], str]:
+    """Concepts and printed names in ``text``: longest first (the earlier on a tie), not overlapping; and the
+    text without them. A fund named before another subject (政府性基金预算安排的X) is the fund, not a subject.
+
+    A quoted name is one name: words inside it (人员经费 in “聘请专家人员经费”) name nothing of their own;
+    a quoted name no table prints is still the subject (the narrative may name it).
+    """
+    candidates = [(key, Subject(concept.name, 0, concept=concept, key=key)) for key, concept in CONCEPT_WORDS]
+    candidates += [(key, Subject(key, 0, term=term, key=key)) for key, term in terms.items()
+                   if key not in GENERIC_LABELS and len(key) >= 2]
+    candidates += [(key, Subject(key, 0, term=Term(key), key=key)) for key in quoted if key not in terms]
+    spans = [(m.start(), m.end(), subject) for key, subject in candidates for m in re.finditer(re.escape(key), text)]
+    inside = [(m.start(), m.end()) for key in quoted for m in re.finditer(re.escape(key), text)]
+    spans = [(s, e, subject) for s, e, subject in spans
+             if not any(qs <= s and e <= qe and (qs, qe) != (s, e) for qs, qe in inside)]
+    spans.sort(key=lambda s: (-(s[1] - s[0]), s[0]))
+    found: list[tuple[int, int, Subject]] = []
+    for start, end, subject in spans:
+        if all(end <= s or start >= e for s, e, _ in found):
+            found.append((start, end, Subject(subject.name, start, subject.concept, subject.term, subject.key)))
+    found.sort(key=lambda item: item[0])
+    fund_words = {word for word, _ in FUND_WORDS}
+    if len(found) > 1:
+        found = [f for f in found if not (f[2].concept is not None and f[2].key in fund_words and f is not found[-1])]
+    bare = text
+    for start, end, _ in sorted(found, key=lambda item: -item[0]):
+        bare = bare[:start] + "|" + bare[end:]
+    return _distinct([subject for _, _, subject in found]), bare
+
+
+def _distinct(subjects: list[Subject]) -> list[Subject]:
+    seen: set[str] = set()
+    out = []
+    for subject in subjects:
+        key = subject.concept.key if subject.concept else subject.name
+        if key not in seen:
+            seen.add(key)
+            out.append(subject)
+    return out
+
+
+def _measures(bare: str, documents: list[DocumentRef]) -> list[Measure | str]:
+    """Measures named outside the subjects, in order; 预算数 asked of 决算 documents reads their budget columns."""
+    found = sorted((bare.find(word), measure) for word, measure in MEASURE_WORDS if word in bare)
+    measures: list[Measure | str] = list(dict.fromkeys(measure for _, measure in found))
+    if documents and all(d.final for d in documents) and _BUDGET_IN_FINAL.search(bare.replace("年初预算", "")) \
+            and Measure.INITIAL_BUDGET not in measures and Measure.ADJUSTED_BUDGET not in measures:
+        measures.append("budget")
+    return measures
+
+
+def _column_concepts(subjects: list[Subject], measures: list, bare: str,
+                     terms: dict[str, Term] | None = None) -> tuple[list[Subject], list]:
+    """基本支出, 项目支出, 人员经费, 公用经费: the column of another subject named, else subjects of their own.
+
+    Beside such a column, a standard quantity that is also a coded subject (基本支出里的公务接待费: the
+    economic subject 30217, not the 三公 table's line) is read as the subject.
+    """
+    columns = [s for s in subjects if s.concept is not None and s.concept.key in COLUMN_CONCEPTS.values()]
+    if columns and terms:
+        subjects = [_as_term(s, terms) if s not in columns and s.concept is not None else s for s in subjects]
+    others = [s for s in subjects if s not in columns]
+    if not columns:
+        return subjects, measures
+    if others and any(o.term is not None and o.term.codes for o in others):
+        column_measures = [m for m, key in COLUMN_CONCEPTS.items() for s in columns if s.concept.key == key]
+        return others, list(dict.fromkeys(column_measures + measures))
+    return subjects, [m for m in measures if m not in COLUMN_CONCEPTS]
+
+
+def _as_term(subject: Subject, terms: dict[str, Term]) -> Subject:
+    term = terms.get(name_key(subject.key or "")) or terms.get(name_key(subject.name))
+    return Subject(term.name, subject.start, term=term, key=subject.key) if term and term.codes else subject
+
+
+def _top_n(text: str) -> int | None:
+    match = _TOP.search(text)
+    if match:
+        return int(match.group(1) or match.group(2))
+    return 1 if any(word in text for word in SUPERLATIVES) else None
+
+
+# -- intent ---------------------------------------------------------------------------------------------
+
+def _intent(text: str, subjects: list[Subject], measures: list, documents: list[DocumentRef], years: list[int],
+            out_of_scope: str, named: bool) -> Intent:
     if out_of_scope or not documents:
         return Intent.OUT_OF_SCOPE
     for intent in (Intent.DEFINE, Intent.EXPLAIN):
         if any(cue in text for cue in INTENT_CUES[intent]):
             return intent
+    if any(cue in text for cue in FACT_CUES) and not _asks_amount(subjects) and not (subjects and _MONEY.search(text)):
+        return Intent.FACT  # (a printed name's amount and a fact: an amount, the fact quoted beside it)
+    if COUNT_QUESTION.search(text) and not _MONEY.search(text):
+        return Intent.FACT
+    if any(cue in text for cue in INTENT_CUES[Intent.SHARE]):
+        return Intent.SHARE
+    departments = {d.department for d in documents}
+    several_years = len({d.year for d in documents}) > 1 and len(departments) == 1
+    if several_years and (any(cue in text for cue in INTENT_CUES[Intent.SERIES]) or len(years) > 2):
+        return Intent.SERIES
+    if any(cue in text for cue in INTENT_CUES[Intent.RANK]) or re.search(r"前\d{1,2}|\d{1,2}(?:个|项|家)(?:项目|科目|部门|单位)", text):
+        return Intent.RANK
+    if any(cue in text for cue in INTENT_CUES[Intent.CHANGE]):
+        return Intent.CHANGE
+    if len(documents) > 1 and named and any(cue in text for cue in INTENT_CUES[Intent.SUM]):
+        return Intent.SUM
+    if len(documents) > 1 and named:
+        return Intent.COMPARE
+    if subjects or measures or "总" in text:
+        return Intent.LOOKUP
     if any(cue in text for cue in FACT_CUES):
         return Intent.FACT
-    for intent in (Intent.RANK, Intent.SHARE, Intent.CHANGE):
-        if any(cue in text for cue in INTENT_CUES[intent]):
-            return intent
-    if len(documents) > 1 and any(cue in text for cue in ("分别", "对比", "比较", "相比", "哪个")):
-        return Intent.COMPARE
-    return Intent.LOOKUP if terms or any(w in text for w, _ in MEASURE_WORDS) or "总" in text else Intent.UNKNOWN
+    return Intent.UNKNOWN
+
+
+def _asks_amount(subjects: list[Subject]) -> bool:
+    """A standard money concept is named (政府采购预算 is an amount, not a narrative fact)."""
+    return any(s.concept is not None for s in subjects)
+

@@ -19,8 +19,10 @@ import difflib
 import logging
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Iterable, Sequence
 
+from index.amounts import ROUNDING_WAN, UNIT_FACTORS, decimals, rounding
 from index.model import Document, DocumentKind
 from index.text import name_key
 
@@ -29,7 +31,8 @@ logger = logging.getLogger(__name__)
 
 SYNTHETIC_ROW = -1  # row_index of a total summed from a table's rows (表 without a 合计 row)
 # The tables a narrative without titled sub-sections (a whole 预算编制说明) may speak about, in order.
-NARRATIVE_SCOPE = ("general_expenditure", "fiscal_summary", "expenditure", "income", "summary")
+NARRATIVE_SCOPE = ("general_expenditure", "fiscal_summary", "expenditure", "income", "summary", "gov_fund",
+                   "state_capital")
 
 _SCOPES: list[tuple[str, tuple[str, ...]]] = [  # section title keyword → table kinds, in order of preference
     ("三公", ("three_public",)),
@@ -71,6 +74,8 @@ _TOTAL_SUBJECTS: list[tuple[re.Pattern, tuple[str, ...], str | None]] = [
     (re.compile(r"一般公共预算(?:当年)?拨款(?:支出)?(?:预算)?(?:合计|规模)?$|一般公共预算(?:财政拨款)?支出$"),
      ("general_expenditure",), None),
     (re.compile(r"^财政拨款(?:收入|支出)(?:预算)?(?:合计|总计)?$"), ("fiscal_summary",), "grand"),
+    (re.compile(r"^政府性基金(?:预算)?(?:拨款)?支出(?:预算)?(?:合计)?$"), ("gov_fund",), None),
+    (re.compile(r"^国有资本经营预算(?:拨款)?支出(?:预算)?(?:合计)?$"), ("state_capital",), None),
     (re.compile(r"基本支出$"), ("general_basic",), None),
     (re.compile(r"基本支出$"), ("general_expenditure", "expenditure"), "basic"),
     (re.compile(r"项目支出$"), ("general_expenditure", "expenditure", "general_project"), "project"),
@@ -98,6 +103,7 @@ class CellRef:
     measure: str | None
     value: float | None
     line: int | None
+    slack: float = 0.0  # half a unit of the printed figure's last digit, in 万元 (尾差 of a converted value)
 
     @property
     def table_title(self) -> str:
@@ -130,6 +136,7 @@ class CellIndex:
         for cell in cells:
             self.tables.setdefault(cell.table_id, {}).setdefault(cell.row_index, []).append(cell)
         self._kinds = {tid: next(iter(rows.values()))[0].table_kind for tid, rows in self.tables.items() if rows}
+        self._cores: dict[int, str] | None = None  # title_core of each table, when first asked
 
     @classmethod
     def from_document(cls, document: Document) -> "CellIndex":
@@ -147,6 +154,8 @@ class CellIndex:
                         subject_name=subject.name if subject else None,
                         project_name=row.project, column_path=cell.column_path,
                         measure=cell.measure.value if cell.measure else None, value=cell.value, line=cell.line,
+                        slack=rounding(decimals(cell.raw), cell.original_unit) if cell.original_unit in UNIT_FACTORS
+                        else ROUNDING_WAN,
                     ))
         return cls(cells, final=document.meta.kind is DocumentKind.FINAL)
 
@@ -162,8 +171,10 @@ class CellIndex:
         core = title_core(section_title)
         if len(core) < 4:
             return []
-        return [tid for tid, rows in self.tables.items()
-                if rows and title_core(next(iter(rows.values()))[0].table_name) == core]
+        if self._cores is None:
+            self._cores = {tid: title_core(next(iter(rows.values()))[0].table_name)
+                           for tid, rows in self.tables.items() if rows}
+        return [tid for tid, table_core in self._cores.items() if table_core == core]
 
     def rows(self, table_id: int) -> dict[int, list[CellRef]]:
         return self.tables.get(table_id, {})
@@ -190,9 +201,10 @@ class CellIndex:
             for cell in cells:
                 base = sums.get(cell.column_path)
                 value = cell.value if base is None else _add(base.value, cell.value)
+                slack = cell.slack if base is None else base.slack + cell.slack
                 template = base or cell
                 sums[cell.column_path] = replace(template, row_index=SYNTHETIC_ROW, row_label="（各行合计）",
-                                                 project_name=None, value=value, line=None)
+                                                 project_name=None, value=value, line=None, slack=slack)
         return list(sums.values())
 
 
@@ -205,12 +217,15 @@ def scope_for_section(title: str) -> tuple[str, ...]:
     return ()
 
 
+@lru_cache(maxsize=4096)  # asked of every table for every amount linked
 def title_core(title: str) -> str:
     """A section or table title without numbering, year, 情况说明 / 表 and a bracketed tail."""
     text = _NUMBERING.sub("", name_key(title))
     text = re.sub(r"^关于|\d{4}年度?", "", text)
     text = re.sub(r"\([^()]*\)$", "", text)
-    return re.sub(r"(?:的)?(?:总体)?(?:情况)?(?:说明|表)$", "", text)
+    for _ in range(2):  # "…预算表情况说明" → "…预算"
+        text = re.sub(r"(?:的)?(?:总体)?(?:情况)?(?:说明|表)$", "", text)
+    return text
 
 
 def measure_from_words(text: str) -> str | None:
@@ -253,6 +268,7 @@ def link_amount(
     return None
 
 
+@lru_cache(maxsize=16384)
 def item_name(label: str) -> str:
     """A row label or subject as an item name: numbering, 其中, trailing 资金 / 拨款 removed."""
     name = name_key(label)
@@ -338,14 +354,23 @@ def _by_subject_path(candidates: CellIndex, table_id: int, subject: str, measure
             if cells[0].subject_system == "functional" and cells[0].project_name is None]
     parent = ""
     found: list[CellRef] | None = None
+    by_code = {r[0].subject_code: r for r in rows}
     for level, name in path:
         named = [r for r in rows if r[0].subject_level == level and _subject_name(r[0]) in (name, name + "支出")]
+        if not named and not parent and level > 1:  # "人大事务行政运行（项）": the 款 name written before the 项 name
+            named = [r for r in rows if r[0].subject_level == level and name.endswith(_subject_name(r[0]))
+                     and _parent_name(by_code, r[0]) == name[: len(name) - len(_subject_name(r[0]))]]
         under = [r for r in named if (r[0].subject_code or "").startswith(parent)]
         if len({r[0].subject_code for r in under}) != 1:
             return None
         found = under[0]
         parent = found[0].subject_code or ""
     return _linked(candidates, found, measure, "subject path") if found else None
+
+
+def _parent_name(by_code: dict, cell: CellRef) -> str | None:
+    parent = by_code.get((cell.subject_code or "")[: 3 if cell.subject_level == 2 else 5])
+    return _subject_name(parent[0]) if parent else None
 
 
 def _subject_name(cell: CellRef) -> str:
@@ -402,7 +427,8 @@ def _by_project(candidates: CellIndex, table_id: int, subject: str, measure: str
         first = parts[0]
         value = sum(c.value or 0.0 for c in parts if c is not None)
         total = replace(first, row_index=SYNTHETIC_ROW, row_label=f"{first.project_name}（{len(same)} 行合计）",
-                        subject_code=None, subject_level=None, subject_name=None, value=round(value, 6))
+                        subject_code=None, subject_level=None, subject_name=None, value=round(value, 6),
+                        slack=sum(c.slack for c in parts if c is not None))
         return LinkedCell(total, "project")
     return _linked(candidates, best, measure, "project")
 

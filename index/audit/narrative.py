@@ -4,12 +4,14 @@
 
 - narrative_vs_table: every subject amount of the 情况说明 linked (``index.audit.linking``)
   to the cell it describes, in the tables its section speaks about;
-- recomputed_ratio: 占比 / 增长率 / 完成率 recomputed from the linked cells;
-- parent_sum, total_split, cross_table: the tables' own sums (``index.audit.table_sums``).
+- recomputed_ratio: 占比 recomputed from the linked cells;
+- recomputed_ratio, change_statement, duplicate_value, reason: change statements (增减率, 完成率,
+  the base, the item's amount stated twice, the reason) recomputed from the text (``index.audit.changes``);
+- parent_sum, total_split, cross_table, table_note: the tables' own sums and notes (``index.audit.table_sums``).
 
-Narrative findings are kept whatever their status (match / mismatch / not_found);
-internal checks are kept only when they fail. ``Finding`` fields are the
-columns of the ``audit_findings`` table.
+Narrative findings are kept whatever their status (match / rounding / mismatch / not_found: the
+not-linked amounts are the coverage figure, not problems); internal checks are kept only when they
+fail. ``Finding`` fields are the columns of the ``audit_findings`` table.
 """
 from __future__ import annotations
 
@@ -32,10 +34,11 @@ from index.audit.linking import (
     scope_for_section,
     where,
 )
-from index.audit.findings import Finding
+from index.audit.changes import check_changes
+from index.audit.findings import Finding, severity
 from index.model import Document, PassageKind
 from index.narrative.passages import Block, cut_blocks
-from index.audit.table_sums import check_tables
+from index.audit.table_sums import check_notes, check_tables
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +56,8 @@ _LEAD = re.compile(r"^(?:[，,、:：]|其中|包括|分别为|主要用于以�
 _TAIL = re.compile(
     r"(?:的)?(?:年初预算数|年初预算|预算数|预算安排|决算数|支出决算数|支出决算|决算|数)?(?:均为|各为|为|是|达|共计)?$"
 )
+_MEASURE_ONLY = re.compile(r"^(?:本年|当年)?(?:预算|决算)(?:数|安排|支出)?$|^(?:当年)?预算执行数?$|^$")
+_PATH = re.compile(r"[（(](?:\d{2,3})?(?:类|款|项)[)）]")
 _YEAR = re.compile(r"\d{4}\s*年度?(?:的)?|截至\s*\d{4}\s*年底")
 
 
@@ -63,6 +68,7 @@ class _Subject:
     text: str
     stated: float | None = None
     linked: LinkedCell | None = None
+    slack: float = ROUNDING_WAN  # half a unit of the stated amount's last digit
 
 
 class _Auditor:
@@ -75,6 +81,7 @@ class _Auditor:
         self.final = index.final
         self.findings: list[Finding] = []
         self.skipped: Counter[str] = Counter()  # narrative amounts that are no subject amount, by reason
+        self.item_subject: str | None = None
 
     def skip(self, reason: str, count: int = 1) -> None:
         if count > 0:
@@ -108,6 +115,7 @@ class _Auditor:
         if block.kind is PassageKind.PROJECT or _PROJECT.search(block.text):
             self._audit_project(block, scope)
             return
+        self.item_subject = None  # an item's subject path, for amounts later in the item named by a measure only
         for start, end in _sentences(block.text):
             self._audit_sentence(block, start, end, scope)
 
@@ -127,8 +135,6 @@ class _Auditor:
         text = block.text
         sentence = text[start:end].strip()
         current: _Subject | None = None
-        change: tuple[str, float] | None = None
-        budget: float | None = None  # the 预算 of a 完成预算的 % in this sentence
         position = start
         for token in _TOKEN.finditer(text, start, end):
             before = text[position:token.start()]
@@ -140,36 +146,36 @@ class _Auditor:
                 continue
             position = token.end()
             if token["pct"] is not None:
-                self._audit_percent(block, token, before, current, change, budget, sentence)
+                self._audit_percent(block, token, before, current, sentence)
                 continue
             amount = _wan(token)
+            slack = rounding(decimals(token["amount"]), token["unit"])
             direction = _CHANGE_END.search(before)
             if direction:
                 subject_text = _clean_subject(_COMPARATOR.sub("", before[:direction.start()]), self.department)
                 if subject_text:
                     current = _Subject(subject_text, None, link_amount(self.index, subject_text, None, scope))
-                change = (direction["dir"], amount)
                 self.skip("change_amount")
                 continue
             subject_text = _clean_subject(before, self.department)
             measure = self._measure(before, scope)
-            if not subject_text and current is not None:
-                subject_text = current.text
+            if _MEASURE_ONLY.match(subject_text):  # "2024年预算安排 X 万元": the subject named before
+                if current is not None and not _MEASURE_ONLY.match(current.text):
+                    subject_text = current.text
+                elif self.item_subject:
+                    subject_text = self.item_subject
             if not subject_text or _NOT_IN_TABLES.search(subject_text):
                 self.skip("no_subject" if not subject_text else "item_not_in_tables")
                 continue
+            if _PATH.search(subject_text):
+                self.item_subject = subject_text
             linked = link_amount(self.index, subject_text, measure, scope)
             if measure in ("initial_budget", "prior_year") and linked is None:
-                if measure == "initial_budget":
-                    budget = amount  # 年初预算数: no table carries it; kept for 完成率
                 current = _Subject(subject_text)
                 self.skip("measure_not_in_tables")
                 continue
-            if measure in ("initial_budget", "adjusted_budget"):
-                budget = linked.value if linked is not None and linked.value is not None else amount
-            current = _Subject(subject_text, amount, linked)
-            change = None
-            self._compare(block, token.start(), token.end(), sentence, amount, linked, subject_text)
+            current = _Subject(subject_text, amount, linked, slack)
+            self._compare(block, token.start(), token.end(), sentence, amount, linked, subject_text, slack)
 
     def _measure(self, before: str, scope: str | tuple[str, ...]) -> str | None:
         measure = measure_from_words(before)
@@ -178,7 +184,7 @@ class _Auditor:
         return measure
 
     def _compare(self, block: Block, start: int, end: int, statement: str, amount: float,
-                 linked: LinkedCell | None, subject: str) -> None:
+                 linked: LinkedCell | None, subject: str, slack: float = ROUNDING_WAN) -> None:
         lines = dict(line_start=block.line_at(start), line_end=block.line_at(max(start, end - 1)),
                      section=" > ".join(block.section_path), statement=statement, stated_value=amount)
         if linked is None and amount == 0 and re.search(r"[（(](?:类|款|项)[)）]", subject):
@@ -198,49 +204,35 @@ class _Auditor:
             return
         table_value = 0.0 if value is None else value
         difference = round(amount - table_value, 4)
-        ok = agrees(amount, table_value)
+        status = ("match" if agrees(amount, table_value, slack)
+                  else "rounding" if agrees(amount, table_value, slack + cell.slack) else "mismatch")
         stated = format_amount(amount)
         shown = "为空" if value is None else f"{format_amount(table_value)} 万元"
-        message = (f"文中 {stated} 万元 = {place} {shown}" if ok
-                   else f"文中 {stated} 万元 ≠ {place} {shown}（差 {difference:+.2f}）")
-        self.add_cell(cell, kind="narrative_vs_table", status="match" if ok else "mismatch",
+        message = {"match": f"文中 {stated} 万元 = {place} {shown}",
+                   "rounding": f"文中 {stated} 万元 ≈ {place} {shown}（差 {difference:+.2f}，在两边的舍入之内：尾差）",
+                   "mismatch": f"文中 {stated} 万元 ≠ {place} {shown}（差 {difference:+.2f}）"}[status]
+        self.add_cell(cell, kind="narrative_vs_table", status=status,
                       table_value=value, difference=difference, message=message, **lines)
 
     def _audit_percent(self, block: Block, token: re.Match, before: str, current: _Subject | None,
-                       change: tuple[str, float] | None, budget: float | None, sentence: str) -> None:
-        if current is None or current.linked is None:
+                       sentence: str) -> None:
+        """占 X%: the share recomputed from the linked cells (changes and completion rates: ``changes``)."""
+        if current is None or current.linked is None or "占" not in before:
             return
-        if current.stated is not None and not agrees(current.stated, current.linked.value or 0.0):
+        if current.stated is not None and not agrees(current.stated, current.linked.value or 0.0, current.slack):
             return  # the amount itself disagrees: reported once, as narrative_vs_table
         stated = parse_number(token["pct"])
         slack = rounding(decimals(token["pct"]), "%") + RATIO_SLACK
         cell = current.linked.cell
         value = current.linked.value or 0.0
-        if "占" in before:
-            base = self._share_base(cell, before)
-            if base is None or not base.value:
-                return
-            low = high = 100 * value / base.value
-            label = f"占比 = {where(cell)} {format_amount(value)} ÷ {where(base)} {format_amount(base.value)}"
-        elif "完成" in before:
-            if not budget:
-                return
-            low = high = 100 * value / budget
-            label = f"完成率 = {where(cell)} {format_amount(value)} ÷ 预算 {format_amount(budget)}"
-        elif re.search(r"增长|下降|增加|减少", before) and change is not None:
-            direction, delta = change
-            ratio = _growth_range(value, delta, direction in ("减少", "下降"))
-            if ratio is None:
-                return
-            low, high = ratio
-            sign = "+" if direction in ("减少", "下降") else "−"
-            change_text = format_amount(delta)
-            label = f"增减率 = {change_text} ÷ 上年数（{where(cell)} {format_amount(value)} {sign} {change_text}）"
-        else:
+        base = self._share_base(cell, before)
+        if base is None or not base.value:
             return
-        recomputed = round((low + high) / 2, 4)
-        ok = low - slack <= stated <= high + slack
-        self.add_cell(cell, kind="recomputed_ratio", status="match" if ok else "mismatch", unit="%",
+        spread = 100 * (current.slack + cell.slack) / base.value  # the share of a rounded amount
+        recomputed = round(100 * value / base.value, 4)
+        label = f"占比 = {where(cell)} {format_amount(value)} ÷ {where(base)} {format_amount(base.value)}"
+        status = "match" if abs(stated - recomputed) <= slack + spread else "mismatch"
+        self.add_cell(cell, kind="recomputed_ratio", status=status, unit="%",
                       statement=sentence, line_start=block.line_at(token.start()),
                       line_end=block.line_at(token.end() - 1), section=" > ".join(block.section_path),
                       stated_value=stated, table_value=recomputed, difference=round(stated - recomputed, 4),
@@ -269,15 +261,44 @@ class _Auditor:
 
 
 def audit_document(document: Document, blocks: Sequence[Block] | None = None) -> list[Finding]:
-    """Every finding of one parsed document (ingest time); ``blocks`` as ``cut_blocks`` returns them."""
+    """Every finding of one parsed document (ingest time); ``blocks`` as ``cut_blocks`` returns them.
+
+    Narrative amounts against their cells, changes recomputed, the tables' own sums and notes; each
+    finding carries its PDF page and its severity (``index.audit.findings``).
+    """
     auditor = _document_auditor(document)
-    auditor.audit_narrative(cut_blocks(document) if blocks is None else blocks)
+    blocks = cut_blocks(document) if blocks is None else blocks
+    auditor.audit_narrative(blocks)
+    wrong = {(f.line_start, f.stated_value) for f in auditor.findings
+             if f.kind == "narrative_vs_table" and f.status == "mismatch"}
+    for check in check_changes(blocks):
+        if not check.pop("independent", False) and _reported(check, wrong):
+            continue
+        auditor.add(**check)
     for check in check_tables(auditor.index, auditor.final):
         auditor.add(**check)
-    logger.info("%s: %d audit findings (%d mismatch, %d not found)", document.meta.doc_id, len(auditor.findings),
-                sum(f.status == "mismatch" for f in auditor.findings),
+    for check in check_notes(document):
+        auditor.add(**check)
+    pages = {line.number: line.page for line in document.lines if line.page is not None}
+    for finding in auditor.findings:
+        finding.page = pages.get(finding.line_start) if finding.line_start is not None else None
+        finding.severity = severity(finding.kind, finding.status)
+    logger.info("%s: %d audit findings (%d mismatch, %d rounding, %d not linked)", document.meta.doc_id,
+                len(auditor.findings), sum(f.status == "mismatch" for f in auditor.findings),
+                sum(f.status == "rounding" for f in auditor.findings),
                 sum(f.status == "not_found" for f in auditor.findings))
     return auditor.findings
+
+
+def _reported(check: dict, wrong: set[tuple[int | None, float | None]]) -> bool:
+    """A change check made moot by a wrong amount in its sentence, reported once already (文表不一致)."""
+    if check["status"] != "mismatch" or check["kind"] not in ("recomputed_ratio", "duplicate_value"):
+        return False
+    lines = range(check["line_start"] or 0, (check["line_end"] or 0) + 1)
+    if check["kind"] == "duplicate_value":
+        return (check["stated_value"] is not None
+                and any(line in lines and value == check["stated_value"] for line, value in wrong))
+    return any(line in lines for line, _ in wrong)
 
 
 def _document_auditor(document: Document) -> _Auditor:
@@ -322,6 +343,7 @@ def _in_brackets(text: str) -> bool:
 def _clean_subject(before: str, department: str) -> str:
     """The subject named by the words before an amount: "…（项）：2024 年预算数为" → "…（项）"."""
     text = re.sub(r"\s+", "", before)
+    text = re.sub(r"[“\"]([^”\"\-—－]{2,30})[”\"]科目$", r"\1", text)  # “教育支出”科目 (a dashed path keeps it)
     if not re.search(r"[（(](?:类|款|项)[)）]", text):
         text = re.split(r"[，,]", text)[-1]
         text = re.split(r"[:：]|其中|包括", text)[-1]
@@ -339,17 +361,3 @@ def _clean_subject(before: str, department: str) -> str:
 def _wan(match: re.Match) -> float:
     """The amount of a match with groups ``amount`` and ``unit``, in 万元."""
     return to_wan(parse_number(match["amount"]), match["unit"])
-
-
-def _growth_range(current: float, delta: float, decrease: bool) -> tuple[float, float] | None:
-    """增减率 bounds (%) over the rounding of the current amount and the change (each ±0.005)."""
-    if delta == 0:
-        return 0.0, 0.0
-    values = []
-    for c in (current - ROUNDING_WAN, current + ROUNDING_WAN):
-        for d in (delta - ROUNDING_WAN, delta + ROUNDING_WAN):
-            prior = c + d if decrease else c - d
-            if prior <= ROUNDING_WAN:
-                return (100.0, 100.0) if not decrease else None  # new this year: 增长 100%
-            values.append(100 * d / prior)
-    return min(values), max(values)

@@ -5,9 +5,11 @@
 - total_split: 合计 = 基本支出 + 项目支出 (人员经费 + 公用经费; 表7's economic columns);
 - cross_table: the same total printed in two tables has one value.
 
-A sum of n ≥ 2 rounded cells may miss its rounded total by up to (n + 1) × 0.005 (尾差); one
-part must equal its total exactly. Only a larger difference is a finding; only failed checks
-are returned.
+- table_note: a note saying its table is empty (“本表为空表”) under a table that holds amounts.
+
+A sum of rounded cells may miss its rounded total by the rounding of each printed figure (尾差:
+half a unit of its last digit, ``CellRef.slack`` — 0.005 万元 for "609.30", nothing for a 元 table's
+whole 元); only a larger difference is a finding; only failed checks are returned.
 """
 from __future__ import annotations
 
@@ -21,7 +23,8 @@ logger = logging.getLogger(__name__)
 
 _SPLIT_KINDS = {"expenditure", "general_expenditure", "general_basic", "general_project", "gov_fund", "state_capital"}
 _SPLIT_MEASURES = {"basic", "project", "personnel", "public"}
-_CROSS_TOLERANCE = 0.0101  # two tables may round the same 元 amount to 万元 one cent apart (尾差)
+_PAIRS = ({"basic", "project"}, {"personnel", "public"})  # a total splits into both, or is not checked
+_EMPTY_NOTE = re.compile(r"(?:为|是)空表|无数据")
 
 
 def check_tables(index: CellIndex, final: bool) -> list[dict]:
@@ -40,9 +43,29 @@ def check_tables(index: CellIndex, final: bool) -> list[dict]:
     return checks
 
 
-def rounding_tolerance(n_parts: int) -> float:
-    """How far Σ of n rounded (0.01) parts may be from their rounded total: none for one part."""
-    return 0.0001 if n_parts <= 1 else 0.005 * (n_parts + 1) + 0.0001
+def rounding_tolerance(total: CellRef, parts: Sequence[CellRef]) -> float:
+    """How far a printed total may be from the sum of its printed parts: their roundings (尾差);
+    none for one part (the same figure printed twice)."""
+    return 0.0001 + (total.slack + sum(c.slack for c in parts) if len(parts) > 1 else 0.0)
+
+
+def check_notes(document) -> list[dict]:
+    """A note saying its table is empty (“故本表为空表”) under a table that holds amounts (a ``Document``)."""
+    found = []
+    for table_id, table in enumerate(document.tables, start=1):
+        note = re.sub(r"\s+", "", table.note)
+        if not _EMPTY_NOTE.search(note) or "如" in note:  # "此表如无数字则…" is a convention, not a claim
+            continue
+        cells = [c for r in table.rows for c in r.cells if c.is_money and c.value]
+        if not cells:
+            continue
+        shown = "、".join(f"{format_amount(c.value)}" for c in cells[:4]) + ("…" if len(cells) > 4 else "")
+        found.append(dict(kind="table_note", status="mismatch", statement=table.note.strip(),
+                          line_start=cells[0].line, line_end=cells[-1].line, section=table.name,
+                          stated_value=None, unit="万元", table_id=table_id, table_number=table.number,
+                          table_name=table.name, row_label=None, column_path=None, table_value=cells[0].value,
+                          difference=None, message=f"表注称本表为空表，但表中有数额（{shown} 万元）"))
+    return found
 
 
 def _check(kind: str, left: CellRef, right: CellRef, right_value: float, left_text: str, right_text: str,
@@ -89,7 +112,7 @@ def _parent_sums(rows: dict[int, list[CellRef]]) -> list[dict]:
             total = round(sum(v for v in parts if v is not None), 4)
             names = "、".join(r[0].subject_code or r[0].row_label for r in children[:6])
             more = "…" if len(children) > 6 else ""
-            tolerance = rounding_tolerance(sum(v is not None for v in parts))
+            tolerance = rounding_tolerance(cell, [c for c in cells_in if c.value is not None])
             check = _check("parent_sum", cell, cell, total, _describe(cell),
                            f"下级科目（{names}{more}）之和 {format_amount(total)}", tolerance, cells_in)
             if check:
@@ -135,12 +158,12 @@ def _total_splits(rows: dict[int, list[CellRef]]) -> list[dict]:
         parts = [c for c in parts if not (c.measure == "basic" and any(p.measure in ("personnel", "public")
                                                                       and p.column_path.startswith(c.column_path)
                                                                       for p in parts))]
-        if not any(c.value is not None for c in parts):
-            continue
+        if not any(c.value is not None for c in parts) or not any(pair <= {c.measure for c in parts} for pair in _PAIRS):
+            continue  # a split column the template does not name (人员类 …) would make any sum wrong
         value = round(sum(c.value or 0.0 for c in parts), 4)
         names = " + ".join(c.column_path.split("/")[-1] for c in parts)
         check = _check("total_split", total, parts[0], value, _describe(total), f"{names} = {format_amount(value)}",
-                       rounding_tolerance(sum(c.value is not None for c in parts)))
+                       rounding_tolerance(total, [c for c in parts if c.value is not None]))
         if check:
             found.append(check)
     return found
@@ -164,7 +187,8 @@ def _three_public_sums(rows: dict[int, list[CellRef]]) -> list[dict]:
                 continue
             total = round(sum(v or 0.0 for v in values), 4)
             check = _check("parent_sum", cell, cell, total, _describe(cell), f"分项之和 {format_amount(total)}",
-                           rounding_tolerance(sum(v is not None for v in values)))
+                           rounding_tolerance(cell, [c for p in parts for c in items[p]
+                                                     if c.measure == cell.measure and c.value is not None]))
             if check:
                 found.append(check)
     return found
@@ -220,7 +244,7 @@ def _cross_subjects(index: CellIndex, table_a: int, measures_a: tuple[str, ...],
             continue
         seen.add((left.table_id, left.row_index))
         check = _check("cross_table", left, right, right.value or 0.0, _describe(left),
-                       _describe(right), _CROSS_TOLERANCE)
+                       _describe(right), left.slack + right.slack + 0.0001)
         if check:
             found.append(check)
     return found
@@ -236,7 +260,7 @@ def _cross_totals(index: CellIndex) -> list[dict]:
             left, right = first_total(income), first_total(spending)
             if left is not None and right is not None and right.value is not None:
                 check = _check("cross_table", left, right, right.value, _describe(left),
-                               _describe(right), _CROSS_TOLERANCE)
+                               _describe(right), left.slack + right.slack + 0.0001)
                 if check:
                     found.append(check)
     for table_e in index.table_ids(["general_expenditure"]):
@@ -251,7 +275,7 @@ def _cross_totals(index: CellIndex) -> list[dict]:
                 if left is None or right is None or right.value is None:
                     continue
                 check = _check("cross_table", left, right, right.value, _describe(left),
-                               _describe(right), _CROSS_TOLERANCE)
+                               _describe(right), left.slack + right.slack + 0.0001)
                 if check:
                     found.append(check)
     return found

@@ -22,6 +22,7 @@ import pyarrow as pa
 from index.config import Settings
 from index.errors import BudgetError, UnreadableDocumentError
 from index.model import Document, Passage, SourceText
+from index.read.files import read_source
 from index.read.parts import PartKey, join_sources, part_key
 
 logger = logging.getLogger(__name__)
@@ -114,8 +115,6 @@ def publication_rows(
 
 def read_file(path: Path, settings: Settings) -> SourceText:
     """Read one file (读取); raises ``UnreadableDocumentError`` for a missing path."""
-    from index.read.files import read_source
-
     if not path.is_file():
         raise UnreadableDocumentError(path.name, "文件不存在")
     return read_source(path, max_bytes=settings.max_file_mb * 1024 * 1024)
@@ -124,7 +123,7 @@ def read_file(path: Path, settings: Settings) -> SourceText:
 def prepare_source(source: SourceText) -> PreparedDocument:
     """Parse a read file; cut its passages, variances and executions; audit it (解析)."""
     from index.audit.narrative import audit_document
-    from index.narrative.passages import cut_blocks
+    from index.narrative.passages import cut_blocks, cut_passages
     from index.narrative.variances import extract_executions, extract_variances
     from index.parse.document import parse_document
 
@@ -132,7 +131,7 @@ def prepare_source(source: SourceText) -> PreparedDocument:
     document = parse_document(source)
     parsed = time.perf_counter()
     blocks = cut_blocks(document)
-    passages = [block.to_passage(document.meta.doc_id) for block in blocks]
+    passages = cut_passages(document, blocks)
     variances = extract_variances(document, blocks)
     executions = extract_executions(document, blocks)
     findings = audit_document(document, blocks)

@@ -5,7 +5,9 @@ passage, a project description (项目名称 … 预算安排规模 … 资金�
 a glossary entry (名词解释) is one passage; other paragraphs of one section are
 grouped up to a modest length. Lines wrapped across line or page breaks are
 joined first. Table lines (inside a parsed table, or tab-separated cells) and
-headings are not passage text; headings give the section path.
+headings are not passage text; headings give the section path. A table of
+words (绩效目标表: 年度目标, 指标 and 指标值) is also narrative: its rows become
+passages under the table's title.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from index.model import Document, Passage, PassageKind, Section
+from index.model import Document, Passage, PassageKind, Section, Table, TableKind
 from index.text import clean_line
 
 logger = logging.getLogger(__name__)
@@ -89,12 +91,61 @@ class Block:
         )
 
 
-def cut_passages(document: Document) -> list[Passage]:
-    """Passages of the narrative, in document order (段落切分)."""
+def cut_passages(document: Document, blocks: list[Block] | None = None) -> list[Passage]:
+    """Passages of the narrative and of the tables of words, in document order (段落切分).
+
+    ``blocks`` are the narrative's blocks (``cut_blocks``), cut here when not given.
+    """
     doc_id = document.meta.doc_id
-    passages = [block.to_passage(doc_id) for block in cut_blocks(document)]
+    blocks = cut_blocks(document) if blocks is None else blocks
+    every = sorted([*blocks, *table_blocks(document)], key=lambda b: b.line_start)
+    passages = [block.to_passage(doc_id) for block in every]
     logger.info("%s: %d passages", doc_id, len(passages))
     return passages
+
+
+def table_blocks(document: Document) -> list[Block]:
+    """The rows of each table of words, as "label：words" lines under the table's title, a few rows per block.
+
+    A 绩效目标表 or 绩效自评表 states targets and indicators in words; so does any table whose
+    cells hold sentences rather than amounts.
+    """
+    blocks = []
+    for table in document.tables:
+        if table.kind not in WORD_TABLES and not _holds_sentences(table):
+            continue
+        title = f"{table.number} {table.name}" if table.number else table.name
+        block: Block | None = None
+        for row in table.rows:
+            line = _row_words(row.label, list(row.texts.values()))
+            if not line:
+                continue
+            if block is None or len(block.text) + len(line) > TABLE_PASSAGE_MAX_CHARS:
+                block = Block(PassageKind.TABLE_TEXT, (title,), title, [(0, row.line)], table.page)
+                blocks.append(block)
+            block.add(Block(PassageKind.TABLE_TEXT, (title,), line, [(0, row.line)]), sep="\n")
+    return blocks
+
+
+WORD_TABLES = (TableKind.PERFORMANCE_TARGET, TableKind.PERFORMANCE_SELF_EVAL)
+TABLE_PASSAGE_MAX_CHARS = 600
+SENTENCE_CELL_CHARS = 30  # a cell this long is a sentence, not a name
+
+
+def _holds_sentences(table: Table) -> bool:
+    """Most rows carry no amount and some cell is a sentence."""
+    rows = [r for r in table.rows if r.texts]
+    if not rows or sum(1 for r in table.rows if r.cells) * 2 > len(table.rows):
+        return False
+    return any(len(text) >= SENTENCE_CELL_CHARS and any(p in text for p in "，。；") for r in rows for text in r.texts.values())
+
+
+def _row_words(label: str, texts: list[str]) -> str:
+    """年度目标：通过开展… ; 产出指标 数量指标 空气监测站正常运转数量：=5座."""
+    words = [clean_line(t) for t in dict.fromkeys([label, *texts]) if t and clean_line(t)]
+    if len(words) < 2:
+        return ""
+    return " ".join(words[:-1]) + "：" + words[-1]
 
 
 def cut_blocks(document: Document) -> list[Block]:
@@ -119,12 +170,16 @@ def is_heading_like(text: str) -> bool:
     return bool(_ITEM_MARKER.match(text)) or text.endswith(("说明", "情况", "名词解释", "概况"))
 
 
-def _section_of(sections: list[Section], number: int) -> tuple[str, ...]:
-    best: Section | None = None
-    for section in sections:
-        if section.line_start <= number <= section.line_end and (best is None or section.level >= best.level):
-            best = section
-    return best.path if best else ()
+def _section_paths(sections: list[Section]) -> list[tuple[str, ...]]:
+    """By line number, the path of the deepest section holding the line (of equal depth, the later one).
+
+    One pass per nesting level: linear in the document's length (a search per line was quadratic).
+    """
+    paths: list[tuple[str, ...]] = [()] * (max((s.line_end for s in sections), default=0) + 1)
+    for section in sorted(sections, key=lambda s: s.level):
+        start = max(section.line_start, 0)
+        paths[start:section.line_end + 1] = [section.path] * (section.line_end + 1 - start)
+    return paths
 
 
 def _narrative_lines(document: Document) -> list[tuple[int, str, int | None]]:
@@ -164,6 +219,7 @@ def _starts_unit(text: str) -> bool:
 
 def _join_wrapped(lines: list[tuple[int, str, int | None]], sections: list[Section]) -> list[Block]:
     """Units: one logical line each, wrapped lines (also across blank lines and page breaks) joined."""
+    paths = _section_paths(sections)
     units: list[Block] = []
     current: Block | None = None
     for number, text, page in lines:
@@ -178,7 +234,8 @@ def _join_wrapped(lines: list[tuple[int, str, int | None]], sections: list[Secti
         ):
             current.add(Block(current.kind, current.section_path, text, [(0, number)]))
             continue
-        current = Block(PassageKind.PARAGRAPH, _section_of(sections, number), text, [(0, number)], page)
+        path = paths[number] if number < len(paths) else ()
+        current = Block(PassageKind.PARAGRAPH, path, text, [(0, number)], page)
         units.append(current)
     return [u for u in units if not _is_noise(u.text)]
 

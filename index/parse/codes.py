@@ -12,7 +12,8 @@ import re
 from index.model import Subject, SubjectSystem
 
 _PART = re.compile(r"^\d{2,7}$")
-_LEADING = re.compile(r"^([235]\d{2}(?:\s?\d{2}){0,2})\s+(\S.*)$")  # 2xx functional, 3xx/5xx economic
+# 2xx functional, 3xx/5xx economic: "201 一般公共服务支出", "[301]工资福利支出", "【30101】基本工资"
+_LEADING = re.compile(r"^(?:([235]\d{2}(?:\s?\d{2}){0,2})\s+|[\[【(（]([235]\d{2}(?:\d{2}){0,2})[\]】)）]\s*)(\S.*)$")
 _LEVELS = {3: 1, 5: 2, 7: 3}
 
 
@@ -41,5 +42,5 @@ def split_leading_code(label: str) -> tuple[str | None, str]:
     match = _LEADING.match(label.strip())
     if not match:
         return None, label.strip()
-    code = join_code([match.group(1)])
-    return (code, match.group(2).strip()) if code else (None, label.strip())
+    code = join_code([match.group(1) or match.group(2)])
+    return (code, match.group(3).strip()) if code else (None, label.strip())

@@ -1,7 +1,8 @@
-"""Parsing a read file into a Document (解析): metadata, tables, then the section tree.
+"""Parsing a read file into a Document (解析): tables, metadata, then the section tree.
 
-Tables are parsed first so that the section tree can leave their lines out
-of the sections' text. Errors are the typed ones of ``index.errors``
+Tables are parsed first: their titles are evidence of the document's identity
+(预算/决算, 部门/单位, year), and the section tree leaves their lines out of the
+sections' text. Errors are the typed ones of ``index.errors``
 (``UnsupportedDocumentError`` for a file that is no disclosure,
 ``DocumentParseError`` for a defect at a line); nothing is swallowed.
 """
@@ -11,20 +12,22 @@ import logging
 import time
 from pathlib import Path
 
-from index.parse.metadata import extract_metadata
+from index.parse.metadata import IdentityOverride, ensure_disclosure, extract_metadata
 from index.model import Document, SourceText
 from index.parse.sections import parse_sections
-from index.parse.tables import parse_tables
+from index.parse.tables import cell_coverage, parse_tables
 
 logger = logging.getLogger(__name__)
 
 
-def parse_document(source: SourceText) -> Document:
-    """Metadata, tables and sections of one read file."""
+def parse_document(source: SourceText, override: IdentityOverride | None = None) -> Document:
+    """Tables, identity and sections of one read file; ``override`` holds what the user stated."""
     started = time.perf_counter()
     file = Path(source.path).name
-    meta = extract_metadata(source)
     tables, warnings = parse_tables(source.lines, file)
+    ensure_disclosure(source, tables)
+    meta, identity_warnings = extract_metadata(source, tables, override)
+    warnings = identity_warnings + warnings
     sections = parse_sections(source.lines, [(t.line_start, t.line_end) for t in tables])
     if warnings:
         logger.info("%s: %d table warnings, the first: %s", file, len(warnings), warnings[0])
@@ -34,4 +37,6 @@ def parse_document(source: SourceText) -> Document:
         "parsed %s: %d tables, %d sections, %d warnings in %.2fs",
         file, len(tables), len(sections), len(warnings), time.perf_counter() - started,
     )
-    return Document(meta=meta, lines=source.lines, sections=sections, tables=tables, warnings=warnings)
+    recognised, numeric = cell_coverage(source.lines, tables)
+    return Document(meta=meta, lines=source.lines, sections=sections, tables=tables, warnings=warnings,
+                    numeric_cells=numeric, recognised_cells=recognised)

@@ -50,13 +50,13 @@ def _is_cell_line(text: str) -> bool:
 
 
 def _is_column_numbers(cells: list[str]) -> bool:
-    """※ ※ 1 2 3 / 栏次 … / 1 2 3 … n: a row that only numbers the columns."""
+    """※ ※ 1 2 3 / ** ** / 栏次 … / 1 2 3 … n: a row that only numbers the columns."""
     filled = [c for c in cells if c]
     if not filled:
         return False
     if filled[0] in ("栏次", "栏 次"):
         return True
-    if any(c == "※" for c in filled) and all(c == "※" or c.isdigit() for c in filled):
+    if any(c in ("※", "*", "**") for c in filled) and all(c in ("※", "*", "**") or c.isdigit() for c in filled):
         return True
     digits = [c for c in filled if c.isdigit()]
     return len(digits) == len(filled) >= 3 and [int(d) for d in digits] == list(

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, replace
 
 from index.amounts import DASHES, parse_number, to_wan
+from index.parse.metadata import is_organisation
 from index.parse.codes import join_code, make_subject, split_leading_code
 from index.parse.layouts import Item
 from index.model import Cell, Measure, Row, TableKind
@@ -38,7 +39,10 @@ _PANEL_TOTAL = re.compile(r"^(人员经费|公用经费)合计$")
 _SPACED = re.compile(r"^[^\s\d]( +[^\s\d])+$")  # '合 计', '收 入 总 计': letter-spaced words
 
 CODE, LABEL, PROJECT, VALUE, SKIP = "code", "label", "project", "value", "skip"
-PROJECT_TABLES = (TableKind.GENERAL_PROJECT, TableKind.CARRYOVER, TableKind.OTHER)  # where 项目名称 names projects
+# where 项目名称 names projects; in the first four, a row's name is its project unless it names a unit
+PROJECT_TABLES = (TableKind.GENERAL_PROJECT, TableKind.PROJECTS, TableKind.FISCAL_PROJECT, TableKind.CARRYOVER,
+                  TableKind.OTHER)
+_PROJECT_ROWS = PROJECT_TABLES[:4]
 
 
 def is_data_row(cells: list[str]) -> bool:
@@ -141,7 +145,11 @@ def _role(path: list[str]) -> str:
 
 
 def panels(columns: list[Column]) -> list[list[Column]]:
-    """Split columns into side-by-side panels: a label/code column after a value column opens one."""
+    """Split columns into side-by-side panels: a label/code column after a value column opens one.
+
+    A group of code columns with no name column (部门经济科目 类/款 beside an item's amount) is not a
+    panel: it stays in the row, its codes unread.
+    """
     groups: list[list[Column]] = [[]]
     seen_value = False
     for col in columns:
@@ -151,7 +159,13 @@ def panels(columns: list[Column]) -> list[list[Column]]:
         if col.role == VALUE:
             seen_value = True
         groups[-1].append(col)
-    return [g for g in groups if g]
+    merged: list[list[Column]] = []
+    for group in (g for g in groups if g):
+        if merged and not any(c.role in (LABEL, PROJECT) for c in group):
+            merged[-1].extend(replace(c, role=SKIP) if c.role == CODE else c for c in group)
+        else:
+            merged.append(group)
+    return merged
 
 
 def panel_name(group: list[Column], body: list[Item] = ()) -> str:
@@ -178,6 +192,7 @@ def panel_name(group: list[Column], body: list[Item] = ()) -> str:
 class RowContext:
     kind: TableKind
     unit: str  # the table's unit (元 / 万元 / 亿元): money is converted to 万元
+    body_rows: int = 1  # rows in the part being read
 
 
 def build_rows(header: list[Item], body: list[Item], ctx: RowContext) -> tuple[list[str], list[Row]]:
@@ -192,6 +207,7 @@ def build_rows(header: list[Item], body: list[Item], ctx: RowContext) -> tuple[l
     if ctx.kind is TableKind.THREE_PUBLIC and _items_as_columns(columns, body):
         return value_paths, _transpose_three_public(columns, body[0], ctx)
     names = [panel_name(group, body) for group in groups]
+    ctx = replace(ctx, body_rows=len(body))
     rows: list[Row] = []
     for item in body:
         cells = (item.cells or []) + [""] * (width - len(item.cells or []))
@@ -232,7 +248,7 @@ def _no_values(row: Row) -> bool:
 
 
 def _group_row(item: Item, cells: list[str], group: list[Column], ctx: RowContext, panel: str | None) -> Row | None:
-    code_parts, label, project = [], "", None
+    code_parts, label, project, code_text = [], "", None, ""
     for col in group:
         text = cells[col.index]
         if not text:
@@ -242,12 +258,14 @@ def _group_row(item: Item, cells: list[str], group: list[Column], ctx: RowContex
                 code_parts.append(text)
             elif code_parts and text.isdigit() and len(text) == 1:
                 code_parts.append("0" + text)  # 款 '2' printed without its leading zero (301 | 2 → 30102)
-            elif not label:
-                label = text
+            elif not code_text:
+                code_text = text  # "合计" across the code columns, or a unit's own code (单位代码 105001)
         elif col.role == LABEL and not label:
             label = text
         elif col.role == PROJECT and project is None:
             project = text
+    if not label and code_text and not code_text.isdigit():
+        label = code_text
     if project is not None and TOTAL_LABEL.match(compact(project)):
         label, project = label or project, None
     code = join_code(code_parts) if code_parts else None
@@ -260,12 +278,14 @@ def _group_row(item: Item, cells: list[str], group: list[Column], ctx: RowContex
         return None
     if not label:
         label = project or code or ""
-    if not label and not any(col.role in (CODE, LABEL, PROJECT) for col in group):
+    if not label and ctx.body_rows == 1 and not any(col.role in (CODE, LABEL, PROJECT) for col in group):
         label = "合计"  # 江苏 公开03表: one row of amounts under the column names, no label column
     if _SPACED.match(label):
         label = re.sub(r"\s+", "", label)
-    if project is None and ctx.kind is TableKind.CARRYOVER and label and not TOTAL_LABEL.match(compact(label)):
-        project = label
+    named_projects = any(col.role == PROJECT for col in group)
+    if project is None and not named_projects and code is None and ctx.kind in _PROJECT_ROWS and label \
+            and not TOTAL_LABEL.match(compact(label)) and not code_text.isdigit() and not is_organisation(label):
+        project = label  # a 项目支出表 names its projects in its name column; a unit's row (code 125001) is no project
     subject = make_subject(code, label, ctx.kind is TableKind.GENERAL_BASIC) if code else None
     row = Row(index=0, label=label, line=item.line, subject=subject, project=project, panel=panel)
     for col in value_cols:

@@ -1,15 +1,17 @@
 """Find the disclosure tables in a document and parse them (parse_tables).
 
-A table starts at a title line that names a table of the template (see
-index.parse.templates) and is followed — after its number (表1, 公开03表) and meta
-lines (编制部门, 单位：万元, 2023年度) — by rows. A title that no rows follow
-(the table of contents, 目录) is no table. Header rows run until the first
-row that carries an amount, a subject code or a bare 合计; then the body runs
-until the next text line. Notes right after the body (备注/注/说明,
-"(表4中不包含…)", "…为空表") go to ``Table.note``.
+A table starts at a title line (any line that reads as a table title, see
+index.parse.templates.title_kind) and is followed — after its number (表1, 公开03表,
+预算01表) and caption lines (编制部门：…, 预算单位：…, 单位：万元, 2023年度) — by rows. A
+title that no rows follow (the table of contents, 目录) is no table. Header rows run
+until the first row that carries an amount, a subject code or a bare 合计; then the
+body runs until the next text line. Notes right after the body (备注/注/说明,
+"(表4中不包含…)", "…为空表") go to ``Table.note``. Rows under no title are kept:
+as the next page of the table before them, or as a table of kind OTHER.
 
 Page-split tables: a part that repeats the previous title (with or without
-its number), or repeats its header rows with no title at all, continues that
+its number), repeats its header rows with no title at all, or starts the next
+page with as many columns and nothing but page furniture since, continues that
 table; the parts are merged into one Table. Within a part, header rows printed
 again at the top of a page are dropped, and a label wrapped over a page break
 is joined into its row. Tables printed without a number get one from
@@ -22,7 +24,6 @@ import re
 from dataclasses import dataclass, field, replace
 
 from index.amounts import parse_number
-from index.errors import DocumentParseError
 from index.parse.layouts import Item, read_items
 from index.model import Line, Table, TableKind
 from index.parse.forms import performance_rows
@@ -33,17 +34,18 @@ from index.parse.templates import (
     META,
     NOTE,
     NUMBER,
-    NUMBER_PREFIX,
     UNIT,
+    split_title,
     title_kind,
 )
 from index.text import compact
 
 logger = logging.getLogger(__name__)
 
-_TOC_ENTRY = re.compile(r"^[-*•]\s|^[一二三四五六七八九十]+[、.．]|^\d+[、.．]|^[(（][一二三四五六七八九十\d]+[)）]")
 _NOTE_CONTINUED = re.compile(r"^\d+[.、．]\s*本表")
 _MAX_META = 8
+_MAX_FURNITURE = 4  # text items (captions, page numbers, running headers) a table may continue after
+_MAX_FORM_FURNITURE = 10  # … and a form, whose merged cells come out as loose text at a page break
 _MAX_CAPTION_TAIL = 16
 _CODE_HEADER = re.compile(r"^[类款项]$")
 _MAX_FRAGMENT = 6
@@ -62,24 +64,53 @@ class _Part:
     line_end: int
     page: int | None
     titled: bool
+    continues: bool = False  # the next page of the part before it
     header: list[Item] = field(default_factory=list)
     body: list[Item] = field(default_factory=list)
     notes: list[Item] = field(default_factory=list)
+    page_end: int | None = None  # page of the last row
+    width: int = 0  # cells per row
+    truncated: bool = False  # a header and no body
 
 
 def parse_tables(lines: list[Line], file: str) -> tuple[list[Table], list[str]]:
     """The document's tables, page-split parts merged, and warnings.
 
-    Raises DocumentParseError for a table whose header is printed but whose
-    body is missing (a truncated table).
+    A table whose header is printed but whose body is missing (a truncated
+    table) is skipped with a warning naming it and its page; the rest loads.
     """
     items = read_items(lines)
     warnings: list[str] = []
-    parts = _find_parts(items, file, warnings)
+    parts = _find_parts(items, warnings)
     tables = _merge(parts, file, warnings)
     number_tables(tables, items, warnings)
     logger.info("%s: %d tables (%d parts), %d warnings", file, len(tables), len(parts), len(warnings))
     return tables, warnings
+
+
+def cell_coverage(lines: list[Line], tables: list[Table]) -> tuple[int, int]:
+    """(numeric cells in tables of a recognised kind, numeric cells in all table rows) of a document.
+
+    A row's numbers are its values: digits-only cells before its first text cell are subject codes.
+    The share tells how much of a document's figures the parser understood; unrecognised tables
+    are kept (kind OTHER) but count as not understood.
+    """
+    recognised_lines = {n for t in tables if t.kind is not TableKind.OTHER for n in range(t.line_start, t.line_end + 1)}
+    total = recognised = 0
+    for item in read_items(lines):
+        if not item.is_row:
+            continue
+        values = value_cells(item.cells or [])
+        total += values
+        recognised += values if item.line in recognised_lines else 0
+    return recognised, total
+
+
+def value_cells(cells: list[str]) -> int:
+    """How many cells of a row are values: numbers, less the digits-only codes before its first text cell."""
+    first_text = next((i for i, cell in enumerate(cells) if cell and parse_number(cell) is None), len(cells))
+    return sum(1 for i, cell in enumerate(cells) if parse_number(cell) is not None
+               and not (i < first_text < len(cells) and cell.isdigit()))
 
 
 def _item_text(item: Item) -> str:
@@ -92,17 +123,12 @@ def _item_text(item: Item) -> str:
 
 def _title_of(item: Item) -> TableKind | None:
     text = _item_text(item)
-    if not text or _TOC_ENTRY.match(text):
-        return None
-    return title_kind(NUMBER_PREFIX.sub("", compact(text)))
+    return title_kind(text) if text else None
 
 
 def _number_of(item: Item) -> str | None:
-    text = compact(_item_text(item))
-    if NUMBER.match(text):
-        return text
-    match = NUMBER_PREFIX.match(text)
-    return match.group(1) if match else None
+    text = _item_text(item)
+    return split_title(text)[0] if text else None
 
 
 def _is_meta(item: Item) -> bool:
@@ -119,37 +145,52 @@ def _unit_of(item: Item) -> str | None:
     return None
 
 
-def _find_parts(items: list[Item], file: str, warnings: list[str]) -> list[_Part]:
+def _find_parts(items: list[Item], warnings: list[str]) -> list[_Part]:
+    """Every run of table rows becomes a part: of the title above it, of the table it continues, or untitled."""
     parts: list[_Part] = []
     i = 0
+    end_of_last = 0  # the index after the last part read
     while i < len(items):
         item = items[i]
         kind = _title_of(item)
+        part: _Part | None = None
         if kind is not None:
-            part, end = _read_part(items, i, kind, file)
-            if part is not None:
-                parts.append(part)
-                i = end
-                continue
-        elif item.is_row and parts and _repeats_header(items, i, parts[-1]):
-            part, end = _read_continuation(items, i, parts[-1], file)
-            parts.append(part)
-            i = end
+            part, end = _read_part(items, i, kind)
+        elif item.is_row and item.filled and parts and _repeats_header(items, i, parts[-1]):
+            part, end = _read_continuation(items, i, parts[-1])
+        elif _starts_rows(item):
+            part, end = _read_untitled(items, i, parts[-1] if parts else None, end_of_last)
+        if part is None:
+            i += 1
             continue
-        elif item.is_row and len(item.filled) > 1 and any(parse_number(c) is not None for c in item.filled):
-            warnings.append(f"第 {item.line} 行：表格行不属于任何可识别的表，已忽略")
-        i += 1
+        if part.truncated:
+            warnings.append(f"“{part.name}”（{_where(part)}）只有表头、没有数据行，已跳过")
+        elif part.body or part.titled or part.continues:
+            parts.append(part)
+        i = end_of_last = end
     return parts
 
 
-def _read_part(items: list[Item], i: int, kind: TableKind, file: str) -> tuple[_Part | None, int]:
+def _starts_rows(item: Item) -> bool:
+    return item.is_row and len(item.filled) > 1
+
+
+def _where(part: _Part) -> str:
+    return f"第 {part.page} 页" if part.page is not None else f"第 {part.line_start} 行"
+
+
+def _where_item(item: Item) -> str:
+    return f"第 {item.page} 页" if item.page is not None else f"第 {item.line} 行"
+
+
+def _read_part(items: list[Item], i: int, kind: TableKind) -> tuple[_Part | None, int]:
     """Read title, number, meta, header, body and notes from items[i]; None when no rows follow.
 
-    The number is printed after the title (公开01表, 公开表一) or just before it (表1).
+    The number is printed after the title (公开01表, 公开表一), before it (表1), or in it
+    (预算01表收支总表, 收支总表（预算表1）).
     """
     title = items[i]
-    name = NUMBER_PREFIX.sub("", compact(_item_text(title)))
-    number = _number_of(title)
+    number, name = split_title(_item_text(title))
     unit = "万元"
     j = i + 1
     while j < len(items) and j - i <= _MAX_META:
@@ -161,14 +202,53 @@ def _read_part(items: list[Item], i: int, kind: TableKind, file: str) -> tuple[_
         elif not _wrapped_caption(items, j):
             break
         j += 1
+    header_text = _header_line(items, j)
+    if header_text is not None:
+        items[j] = header_text
     if j >= len(items) or not items[j].is_row or _title_of(items[j]) is not None:
         return None, i + 1
     before = items[i - 1] if i > 0 and _title_of(items[i - 1]) is None else None
     start = title.line
-    if number is None and before is not None and _number_of(before):
+    if number is None and before is not None and _number_of(before) and NUMBER.match(compact(_item_text(before))):
         number, start = _number_of(before), before.line
     part = _Part(name, kind, number, unit, start, title.line, title.page, titled=True)
-    return part, _read_rows(items, j, part, file)
+    return part, _read_rows(items, j, part)
+
+
+def _read_untitled(items: list[Item], i: int, previous: _Part | None, end_of_last: int) -> tuple[_Part, int]:
+    """Rows with no title above them: the next page of the previous table, or a table of kind OTHER.
+
+    A continuation starts on a later page than the previous part, with nothing but page
+    furniture (captions, page numbers, a running header) since it, and as many columns.
+    Otherwise the rows are kept as a table of their own, named by the line above them.
+    """
+    item = items[i]
+    between = items[end_of_last:i]
+    form = previous is not None and previous.kind in PERFORMANCE  # forms run on over pages with any widths
+    if previous is not None and previous.body \
+            and item.page is not None and previous.page_end is not None and item.page > previous.page_end \
+            and len(between) <= (_MAX_FORM_FURNITURE if form else _MAX_FURNITURE) \
+            and all(not _starts_rows(b) and _title_of(b) is None for b in between) \
+            and (form or len(item.cells or []) == previous.width):
+        return _read_continuation(items, i, previous)
+    unit = next((u for u in map(_unit_of, items[max(end_of_last, i - _MAX_META):i]) if u), "万元")
+    above = next((b for b in reversed(items[max(end_of_last, i - 3):i]) if not b.is_row and b.text), None)
+    named = above is not None and len(above.text) <= 40 and not re.search(r"[，。；,;:：]", above.text)
+    name = compact(above.text) if named else f"未命名表格（{_where_item(item)}）"
+    part = _Part(name, TableKind.OTHER, None, unit, item.line, item.line, item.page, titled=False)
+    return part, _read_rows(items, i, part)
+
+
+def _header_line(items: list[Item], j: int) -> Item | None:
+    """A header row printed as plain text above the grid ('单位编码 单位（项目）名称 项目金额 项目简介'): its
+    words are the columns of the rows below when there are as many; the row item, or None."""
+    if j + 1 >= len(items) or items[j].is_row or not items[j + 1].is_row:
+        return None
+    words = items[j].text.split()
+    width = len(items[j + 1].cells or [])
+    if width < 2 or len(words) != width or _title_of(items[j]) is not None or re.search(r"[，。；]", items[j].text):
+        return None
+    return replace(items[j], text="", cells=words, cell_lines=[items[j].line] * width)
 
 
 def _wrapped_caption(items: list[Item], j: int) -> bool:
@@ -181,10 +261,10 @@ def _wrapped_caption(items: list[Item], j: int) -> bool:
     return j + 1 < len(items) and (items[j + 1].is_row or _is_meta(items[j + 1]))
 
 
-def _read_continuation(items: list[Item], i: int, previous: _Part, file: str) -> tuple[_Part, int]:
+def _read_continuation(items: list[Item], i: int, previous: _Part) -> tuple[_Part, int]:
     part = _Part(previous.name, previous.kind, previous.number, previous.unit, items[i].line,
-                 items[i].line, items[i].page, titled=False)
-    return part, _read_rows(items, i, part, file)
+                 items[i].line, items[i].page, titled=False, continues=True)
+    return part, _read_rows(items, i, part)
 
 
 def _repeats_header(items: list[Item], i: int, previous: _Part) -> bool:
@@ -199,8 +279,11 @@ def _repeats_header(items: list[Item], i: int, previous: _Part) -> bool:
     return True
 
 
-def _read_rows(items: list[Item], j: int, part: _Part, file: str) -> int:
-    """Fill the part's header, body and notes from items[j]; return the index after it."""
+def _read_rows(items: list[Item], j: int, part: _Part) -> int:
+    """Fill the part's header, body and notes from items[j]; return the index after it.
+
+    A part with a header and no body (and no note saying the table is empty) is marked truncated.
+    """
     rows: list[Item] = []
     while j < len(items) and items[j].is_row and _title_of(items[j]) is None:
         rows.append(items[j])
@@ -224,9 +307,9 @@ def _read_rows(items: list[Item], j: int, part: _Part, file: str) -> int:
         j += 1
     last = (part.notes or rows or [None])[-1]
     part.line_end = last.end if last is not None else part.line_end
-    if not part.body and not any(EMPTY_NOTE.search(n.text) for n in part.notes):
-        at = part.header[-1].end if part.header else part.line_end
-        raise DocumentParseError(file, at, f"“{part.name}”只有表头、没有数据行（表格不完整）")
+    part.page_end = rows[-1].page if rows else part.page
+    part.width = max((len(r.cells or []) for r in rows), default=0)
+    part.truncated = not part.body and not any(EMPTY_NOTE.search(n.text) for n in part.notes)
     return j
 
 
@@ -316,10 +399,13 @@ def _merge(parts: list[_Part], file: str, warnings: list[str]) -> list[Table]:
 
 
 def _continues(part: _Part, last: _Part) -> bool:
+    """A continuation continues the table before it; a titled part when it repeats the title (forms never do)."""
+    if part.continues:
+        return True
+    if not part.titled:
+        return False
     if part.kind in PERFORMANCE:
         return False
-    if not part.titled:
-        return True
     return part.name == last.name and part.kind is last.kind and part.number in (None, last.number)
 
 

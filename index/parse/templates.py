@@ -1,8 +1,12 @@
 """The disclosure template as data: table titles → TableKind, header words → Measure.
 
-A new template family (another province's PDF tables, a new 公开NN表) is a new
-entry in these lists, not new code. Patterns match the title or header cell
-with all whitespace and markup removed.
+Titles vary by province and year ("2026年预算单位收入预算总表", "预算03表支出总表",
+"支出总表（预算表3）", "（一）收支总表", "一般公共预算支出表（按经济分类）"), but they name the
+same few things: which funds (all, 财政拨款, 一般公共预算, 政府性基金, 国有资本经营), which
+side (收支, 收入, 支出), which part of expenditure (基本, 项目) and which classification
+(功能, 经济). ``title_kind`` reads those words, wherever the title puts them; a
+title-like line naming none of them is a table of kind OTHER, kept. Patterns match
+the title with markup and whitespace removed (``index.text.compact``).
 """
 from __future__ import annotations
 
@@ -11,43 +15,102 @@ import re
 from index.model import Measure, TableKind
 from index.text import compact
 
+_CN_NUMBER = "一二三四五六七八九十"
+# A table number as printed, alone on a line or before / after the title:
+# 表1, 表 1, 表一, 表1-2, 附表2, 公开03表, 公开表一, 预算01表, 预算表1, 部门公开表1.
+_NUMBER_TEXT = rf"(?:附|公开|预算|决算|部门公开)?表\s*(?:\d{{1,2}}(?:-\d{{1,2}})?|[{_CN_NUMBER}]{{1,3}})|(?:公开|预算|决算)\s*\d{{1,2}}\s*表"
+NUMBER = re.compile(rf"^(?:{_NUMBER_TEXT})$")
+NUMBER_PREFIX = re.compile(rf"^({_NUMBER_TEXT})(?:[:：、.．]|(?=\D)|$)")  # '表1部门收支总体情况表', '预算01表收支总表'
+NUMBER_SUFFIX = re.compile(rf"[(（]({_NUMBER_TEXT})[)）]$")  # '收支总表（预算表1）'
+_ORDINAL = re.compile(rf"^(?:[(（][{_CN_NUMBER}\d]{{1,3}}[)）]|[{_CN_NUMBER}]{{1,3}}[、.．]|\d{{1,2}}[、.．](?!\d))")
+_YEAR = re.compile(r"^(?:(?:19|20)\d{2}年度?)")
+_SUFFIX = re.compile(r"[(（]([^()（）]{1,16})[)）]$")  # 表（功能科目）, 表(按经济分类科目)
+_SENTENCE = re.compile(r"[，。；,;！？]")
+# The heading of all the tables: "第二部分 2024年度部门决算表", "部门预算公开报表", "X局2026年部门预算表".
+_ALL_TABLES = re.compile(r"^第[一二三四五六七八九十]+部分|(?:预算|决算)(?:公开)?报?表$")
+_CONTENT = re.compile(r"收|支|三公|经费|拨款|基金|资本|绩效|采购|结转|项目|基本|服务")
 _Q = "[“”\"'‘’]?"  # the quotes around 三公 vary
 
-# Title pattern → kind. First match wins, so specific titles come first.
-TITLE_RULES: list[tuple[re.Pattern[str], TableKind]] = [
-    (re.compile(p), kind)
-    for p, kind in [
-        (r"政府性基金(预算)?(财政拨款)?(收入)?支出(功能分类)?(预算)?(情况|决算)?表$", TableKind.GOV_FUND),
-        (r"国有资本经营(预算)?(财政拨款)?(收入)?支出(功能分类)?(预算)?(情况|决算)?表$", TableKind.STATE_CAPITAL),
-        (r"财政拨款收支(预算)?总(体情况)?表$", TableKind.FISCAL_SUMMARY),
-        (r"财政拨款收入支出决算(总)?表$", TableKind.FISCAL_SUMMARY),
-        (r"收支(预算)?总(体情况)?表$", TableKind.SUMMARY),
-        (r"收入支出决算(总)?表$", TableKind.SUMMARY),
-        (r"收入(预算)?总(体情况)?表$", TableKind.INCOME),
-        (r"^收入决算表$", TableKind.INCOME),
-        (r"支出(预算)?总(体情况)?表$", TableKind.EXPENDITURE),
-        (r"^支出决算表$", TableKind.EXPENDITURE),
-        (r"一般公共预算(财政拨款)?基本支出.{0,12}(情况|决算明细|决算|预算)表$", TableKind.GENERAL_BASIC),
-        (r"一般公共预算(财政拨款)?项目支出(预算)?(情况|决算明细|决算)?表$", TableKind.GENERAL_PROJECT),
-        (r"一般公共预算(财政拨款)?(当年拨款)?支出(功能分类)?(预算)?(情况|决算)?表$", TableKind.GENERAL_EXPENDITURE),
-        (rf"{_Q}三公{_Q}经费.{{0,12}}表$", TableKind.THREE_PUBLIC),
-        (r"上年结转结余(情况)?(明细)?表$", TableKind.CARRYOVER),
-        (r"绩效目标(申报|填报)?表$", TableKind.PERFORMANCE_TARGET),
-        (r"绩效自评(情况|结果)?表$", TableKind.PERFORMANCE_SELF_EVAL),
-        (r"机关运行经费.{0,8}表$", TableKind.OTHER),
-        # 江苏 公开05/06表 (all 财政拨款 by function / economic subject, beside 公开07/08) and 公开12表
-        (r"^(\d{4}年)?(部门|单位)?财政拨款(基本)?支出(预算)?表$", TableKind.OTHER),
-        (r"政府采购(支出)?预算表$", TableKind.OTHER),
-    ]
+# Words that make a title a kind of its own, tested in this order (first match wins).
+TITLE_WORDS: list[tuple[re.Pattern[str], TableKind]] = [
+    (re.compile(r"绩效自评|自评(情况|结果)?表|评价得分"), TableKind.PERFORMANCE_SELF_EVAL),
+    (re.compile(r"绩效目标|绩效指标|支出绩效表"), TableKind.PERFORMANCE_TARGET),
+    (re.compile(rf"{_Q}三公{_Q}经费"), TableKind.THREE_PUBLIC),
+    (re.compile(r"机关运行经费"), TableKind.RUNNING_COSTS),
+    (re.compile(r"政府购买服务"), TableKind.PURCHASED_SERVICES),
+    (re.compile(r"政府采购"), TableKind.PROCUREMENT),
+    (re.compile(r"结转"), TableKind.CARRYOVER),
+    (re.compile(r"政府性基金"), TableKind.GOV_FUND),
+    (re.compile(r"国有资本经营"), TableKind.STATE_CAPITAL),
 ]
+# Expenditure tables by funds and part: (funds, part) → kind; part is basic / project / economic / total.
+_EXPENDITURE_KINDS: dict[tuple[str, str], TableKind] = {
+    ("general", "basic"): TableKind.GENERAL_BASIC,
+    ("general", "project"): TableKind.GENERAL_PROJECT,
+    ("general", "economic"): TableKind.GENERAL_ECONOMIC,
+    ("general", "total"): TableKind.GENERAL_EXPENDITURE,
+    ("fiscal", "basic"): TableKind.FISCAL_BASIC,
+    ("fiscal", "project"): TableKind.FISCAL_PROJECT,
+    ("fiscal", "economic"): TableKind.FISCAL_BASIC,
+    ("fiscal", "total"): TableKind.FISCAL_EXPENDITURE,
+    ("all", "basic"): TableKind.BASIC,
+    ("all", "project"): TableKind.PROJECTS,
+    ("all", "economic"): TableKind.EXPENDITURE_ECONOMIC,
+    ("all", "total"): TableKind.EXPENDITURE,
+}
 
-# A table number as printed: 表1, 表 1, 公开03表, 附表2, 公开表一.
-NUMBER = re.compile(r"^(附?表\s*\d{1,2}|公开\s*\d{1,2}\s*表|公开表[一二三四五六七八九十]{1,3})$")
 
-NUMBER_PREFIX = re.compile(r"^(附?表\d{1,2}|公开\d{1,2}表)(?=\D)")  # '表1部门收支总体情况表' (spaces removed)
+def split_title(text: str) -> tuple[str | None, str]:
+    """(table number, title): '预算03表支出总表' → ('预算03表', '支出总表'); '收支总表（预算表1）' → ('预算表1', '收支总表').
+
+    A leading list ordinal ("（一）", "五、") and year ("2026年") are dropped from the title.
+    """
+    title = compact(text)
+    number = None
+    match = NUMBER_PREFIX.match(title)
+    if match:
+        number, title = match.group(1), title[match.end():]
+    match = NUMBER_SUFFIX.search(title)
+    if match:
+        number, title = number or match.group(1), title[: match.start()]
+    title = _ORDINAL.sub("", title)
+    return number, title
+
+
+def title_kind(text: str) -> TableKind | None:
+    """The kind of table a title names; OTHER for a title of no listed kind; None when the line is no title."""
+    _, title = split_title(text)
+    core = _YEAR.sub("", title)
+    suffix = _SUFFIX.search(core)
+    classification = suffix.group(1) if suffix else ""
+    core = _SUFFIX.sub("", core)
+    if not core.endswith("表") or len(core) > 48 or len(core) < 3 or _SENTENCE.search(core) or NUMBER.match(core) \
+            or NOTE.search(core):
+        return None
+    if core.startswith("第") and _ALL_TABLES.match(core) or _ALL_TABLES.search(core) and not _CONTENT.search(core):
+        return None  # "第二部分 2024年度部门决算表": the heading of the tables part, not a table
+    for pattern, kind in TITLE_WORDS:
+        if pattern.search(core):
+            return kind
+    if re.search(r"收支|收入支出|收入、支出", core):
+        return TableKind.FISCAL_SUMMARY if "财政拨款" in core else TableKind.SUMMARY
+    if "收入" in core and "支出" not in core:
+        return TableKind.INCOME
+    if re.search(r"支出|经费|拨款", core):
+        funds = "general" if "一般公共预算" in core else "fiscal" if "财政拨款" in core else "all"
+        part = ("basic" if "基本支出" in core else
+                "project" if re.search(r"项目支出|专项业务|项目表|项目经费", core) else
+                "economic" if "经济" in core + classification else "total")
+        return _EXPENDITURE_KINDS[(funds, part)]
+    return TableKind.OTHER
+
 
 # Lines between a title and its header: who compiled it, the year, the unit.
-META = re.compile(r"^[(（]?\s*\d{4}\s*年度?\s*[)）]?$|^(编制)?(部门|单位)(名称)?[:：]|^(金额)?单位[:：]|^编制")
+META = re.compile(
+    r"^[(（]?\s*\d{4}\s*年度?\s*[)）]?$|^[\u4e00-\u9fff]{0,6}(部门|单位)(名称)?[:：]|^(金额)?单位[:：]|^编制|"
+    r"^(部门|单位)(\((部门|单位)\))?名称|"
+    r"^(填报|报送|填表)(日期|时间|单位)|^[(（]?单位[:：]?(亿元|万元|千元|元)[)）]?$|单位[:：](亿元|万元|千元|元)$"
+)
 UNIT = re.compile(r"(?:金额)?单位[:：]\s*(亿元|万元|千元|元)")
 
 # A note after a table body: 备注/注/说明, "(表4中不包含…)", "…为空表".
@@ -58,15 +121,21 @@ NOTE_NUMBER = re.compile(r"^[(（]\s*(表\s*\d+)\s*中")
 EMPTY_NOTE = re.compile(r"空表|无数据|(没有|无).{0,20}(收入|支出|安排)")
 
 # Header cell roles, tested on the leaf of a column path.
-SKIP_COLUMN = re.compile(r"^(行次|栏次)$")
+SKIP_COLUMN = re.compile(r"^(行次|栏次|序号|编号|排序)$")
 CODE_COLUMN = re.compile(r"编码|代码|^[类款项]$")
 PROJECT_COLUMN = re.compile(r"项目名称")
-LABEL_COLUMN = re.compile(r"名称|^项目$|^科目$|功能分类$|内容$|^收入$|^支出$|^采购|^经济科目$")
+LABEL_COLUMN = re.compile(r"名称|^项目$|科目$|类别$|^预算单位$|功能分类$|内容$|^收入$|^支出$|^采购(?:$|项目|品目|目录|内容|类别)|^经济科目$")
 
 # Rows that total a table or a panel.
 TOTAL_LABEL = re.compile(r"^(合计|总计|收入总计|支出总计|本年收入合计|本年支出合计|人员经费合计|公用经费合计)$")
 
-TOTAL_WORDS = re.compile(r"^(合计|总计|小计|预算数|决算数|金额|本年收入合计|本年支出合计|项目支出合计|机关运行经费支出)$")
+TOTAL_WORDS = re.compile(
+    r"^(?:(?:19|20)\d{2}年度?|本年|当年)?"
+    r"(合计|总计|小计|预算|决算|预算数|决算数|金额|预算金额|项目金额|收入总计|支出总计|收入合计|支出合计|本年收入合计"
+    r"|本年支出合计|项目支出合计|机关运行经费支出)(?:\((?:单位:)?万?元\))?$"
+)
+# A heading over a subset of the row's amount (采购 in 2026年政府采购项目/小计): its 小计 is not the row's total.
+SUBSET_HEADING = re.compile(r"采购|购买服务|其中")
 
 # Leaf of a column path → measure; first match wins (after the total words).
 MEASURE_RULES: list[tuple[re.Pattern[str], Measure]] = [
@@ -77,8 +146,8 @@ MEASURE_RULES: list[tuple[re.Pattern[str], Measure]] = [
         (r"非财政拨款", Measure.OTHER),
         (r"财政拨款结转|年初.*结转和结余|上年结转", Measure.CARRYOVER),
         (r"年末.*结转和结余|结余分配", Measure.OTHER),
-        (r"人员经费", Measure.PERSONNEL),
-        (r"公用经费", Measure.PUBLIC),
+        (r"人员经费|^人员类|^人员支出$", Measure.PERSONNEL),
+        (r"公用经费|^公用类|^日常公用", Measure.PUBLIC),
         (r"基本支出", Measure.BASIC),
         (r"项目支出", Measure.PROJECT),
         (r"年初预算", Measure.INITIAL_BUDGET),
@@ -91,20 +160,6 @@ MEASURE_RULES: list[tuple[re.Pattern[str], Measure]] = [
         (r"单位资金|事业收入|经营收入|其他收入|上级补助收入|附属单位上缴", Measure.UNIT_FUNDS),
     ]
 ]
-
-
-_SUFFIX = re.compile(r"[(（][^()（）]{1,8}[)）]$")  # 表（功能科目）, 表(经济科目)
-
-
-def title_kind(text: str) -> TableKind | None:
-    """The kind of table a title names, or None when the line is no table title."""
-    title = _SUFFIX.sub("", compact(text))
-    if not title or len(title) > 40 or re.search(r"[，。；,;！？]", title):
-        return None
-    for pattern, kind in TITLE_RULES:
-        if pattern.search(title):
-            return kind
-    return None
 
 
 # A value column that holds no money, by its header words → the unit of its values.
@@ -136,13 +191,24 @@ def column_unit(path: list[str]) -> str | None:
     return None
 
 
+# A heading that is one part of the total (基本支出 beside 项目支出): its 小计 column is that part.
+PART_HEADINGS = {"基本支出": Measure.BASIC, "项目支出": Measure.PROJECT, "人员经费": Measure.PERSONNEL,
+                 "公用经费": Measure.PUBLIC}
+_HEADING_NUMBER = re.compile(r"^[一二三四五六七八九十\d]+[、.．]")
+
+
 def column_measure(path: list[str]) -> Measure:
     """The canonical measure of a value column, from its header path (outermost first)."""
     leaf = path[-1] if path else ""
     parents = "/".join(path[:-1])
     if "非财政拨款" in parents:
         return Measure.UNIT_FUNDS if TOTAL_WORDS.match(leaf) else Measure.OTHER
+    part = _HEADING_NUMBER.sub("", path[-2]) if len(path) > 1 else ""
+    if part in PART_HEADINGS and leaf in ("小计", "合计"):
+        return PART_HEADINGS[part]
     if not leaf or TOTAL_WORDS.match(leaf):
+        if SUBSET_HEADING.search(part):
+            return Measure.OTHER
         return Measure.FISCAL if "财政拨款" in parents else Measure.TOTAL
     for pattern, measure in MEASURE_RULES:
         if pattern.search(leaf):

@@ -1,8 +1,15 @@
 """Reading a document file into numbered lines (读取).
 
+The name decides whether a file is taken at all (``SUFFIXES``); its bytes
+decide how it is read: a file starting with ``%PDF-`` goes to
+``index.read.pdf``, a web page (``<!DOCTYPE html`` or ``<html`` near the
+start) to ``index.read.html`` — whatever its name says. Only where the bytes
+say neither does the name decide: a .html/.htm fragment is still read as
+HTML, and a .pdf is left to the PDF reader to refuse.
+
 Text files (.txt, .md) are decoded by trying, in order: UTF-8 (with or
 without BOM), UTF-16 (only with a BOM), then GB18030 (a superset of GBK and
-GB2312, common for Chinese government files). PDFs go to ``index.read.pdf``.
+GB2312, common for Chinese government files).
 
 Line numbers are those of the file itself: lines are split on line breaks
 only (``\\r\\n``, ``\\r`` or ``\\n``), so a citation "第 12 行" points at the
@@ -23,18 +30,20 @@ logger = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 PDF_SUFFIX = ".pdf"
+HTML_SUFFIXES = (".html", ".htm", ".shtml", ".jsp")  # saved web pages, also JSP pages saved under their own name
+SUFFIXES = (*TEXT_SUFFIXES, PDF_SUFFIX, *HTML_SUFFIXES)
+SNIFF_BYTES = 1024  # how far into a file its type is looked for
 # Control characters that a text document does not hold (tab, newlines, FF and Word's VT excepted).
 _CONTROL = {chr(c) for c in range(32) if chr(c) not in "\t\n\r\f\v"} | {"\x7f"}
 MAX_CONTROL_RATIO = 0.01
 
 
 def read_source(path: str | Path, max_bytes: int) -> SourceText:
-    """Read a .txt, .md or .pdf file into lines; raise a typed error when it cannot be used."""
+    """Read a text, PDF or HTML file into lines; raise a typed error when it cannot be used."""
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix not in TEXT_SUFFIXES and suffix != PDF_SUFFIX:
-        shown = suffix or "（无扩展名）"
-        raise UnsupportedDocumentError(path.name, f"不支持的文件类型 {shown}，只支持 .txt、.md 和 .pdf")
+    if suffix not in SUFFIXES:
+        raise UnsupportedDocumentError(path.name, unsupported_type(suffix))
     if not path.is_file():
         raise UnreadableDocumentError(path.name, "文件不存在")
     size = path.stat().st_size
@@ -42,11 +51,50 @@ def read_source(path: str | Path, max_bytes: int) -> SourceText:
         raise UnreadableDocumentError(path.name, "文件为空")
     if size > max_bytes:
         raise UnreadableDocumentError(path.name, f"文件大小 {format_size(size)} 超过上限 {format_size(max_bytes)}")
-    if suffix == PDF_SUFFIX:
+    kind = document_kind(_head(path), suffix)
+    logger.debug("%s read as %s", path.name, kind)
+    if kind == "pdf":
         from index.read.pdf import read_pdf
 
         return read_pdf(path)
+    if kind == "html":
+        from index.read.html import read_html
+
+        return read_html(path)
     return _read_text(path)
+
+
+def unsupported_type(suffix: str) -> str:
+    """Why a file of this type is refused, naming the types that are read."""
+    shown = suffix or "（无扩展名）"
+    return f"不支持的文件类型 {shown}，只支持 .txt、.md、.pdf、.html 和 .htm"
+
+
+def document_kind(head: bytes, suffix: str) -> str:
+    """The reader a file needs ("pdf", "html" or "text"): told by its first bytes, else by its suffix."""
+    if head.lstrip()[:5] == b"%PDF-":
+        return "pdf"
+    if _looks_like_html(head):
+        return "html"
+    if suffix == PDF_SUFFIX:
+        return "pdf"
+    return "html" if suffix in HTML_SUFFIXES else "text"
+
+
+def _looks_like_html(head: bytes) -> bool:
+    """Markup first, and a doctype or <html> tag within the first bytes (also UTF-16 with a BOM)."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        head = head.decode("utf-16", errors="ignore").encode("ascii", errors="ignore")
+    head = head.removeprefix(codecs.BOM_UTF8).lstrip().lower()
+    return head.startswith(b"<") and (b"<html" in head or b"<!doctype html" in head)
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(SNIFF_BYTES)
+    except OSError as exc:
+        raise UnreadableDocumentError(path.name, f"无法打开文件：{exc.strerror or exc}") from exc
 
 
 def format_size(n_bytes: int) -> str:

@@ -45,10 +45,13 @@ ALIGN_TOLERANCE = 4.0  # points between a cell's left edge and the column it con
 TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 TEXT_SETTINGS = {"x_tolerance": 3, "y_tolerance": 3}
 
-_UNIT_OR_OWNER = re.compile(r"^(单位|金额单位|编制部门|编制单位|部门|预算单位|填报单位)\s*[：:（(]")
+_UNIT_OR_OWNER = re.compile(
+    r"^(单位|金额单位|编制部门|编制单位|部门|部门名称|单位名称|预算单位|填报单位)\s*[：:]|^(金额)?单位\s*[（(]\s*(亿元|万元|千元|元)"
+)
 _DASH = "-—–─－"
 _PAGE_NUMBER = re.compile(rf"^[{_DASH}]?\s*(第\s*)?\d{{1,3}}\s*页?\s*([/共]\s*\d{{1,3}}\s*页?)?\s*[{_DASH}]?$")
 _TABLE_NUMBER = re.compile(r"^(公开)?\s*(表\s*[0-9一二三四五六七八九十]+|[0-9]+\s*表)$")
+_PUNCTUATION = re.compile(r"[，。、；：！？,.;:!?]+")
 _TITLE = re.compile(r"(表|表[一二三四五六七八九十\d]+|表（[^）]*）|表\([^)]*\))$")
 
 
@@ -117,7 +120,7 @@ def _read_page(page: Page, carried: Columns | None) -> tuple[list[str], Columns 
     chars = _without_page_number(page)
     if not chars:
         return None  # a scan with a printed page number is still a scan
-    tables = _tables(page) if (page.lines or len(page.rects) > 1) else []
+    tables = _tables(page) if (page.lines or len(page.rects) > 1 or page.curves) else []
     chars = [c for c in chars if not any(_inside(c, t.bbox) for t, _ in tables)]
     out: list[str] = []
     columns: Columns | None = None
@@ -187,7 +190,8 @@ def _pages(
 
 
 def _visible(page: Page) -> Page:
-    """Drop objects outside the page box (some exports draw tables past the page edge)."""
+    """Drop objects outside the page box (some exports draw tables past the page edge), and characters
+    printed twice or more at one place (fake bold: "合合合计计计")."""
     x0, top, x1, bottom = page.bbox
 
     def keep(obj: dict[str, Any]) -> bool:
@@ -195,18 +199,35 @@ def _visible(page: Page) -> Page:
             return _inside(obj, page.bbox)
         return obj["x0"] < x1 and obj["x1"] > x0 and obj["top"] < bottom and obj["bottom"] > top
 
-    return page.filter(keep)
+    return page.filter(keep).dedupe_chars()
 
 
 def _tables(page: Page) -> list[tuple[PdfTable, list[GridRow]]]:
-    """Ruled tables with at least two columns and some text, top to bottom, with their grids."""
+    """Ruled tables with at least two columns and some text, top to bottom, with their grids.
+
+    A one-row "table" whose line goes on outside it is text drawn in boxes (shaded or framed words
+    of a sentence), not a table.
+    """
     found = []
     for table in page.find_tables(TABLE_SETTINGS):
         texts = table.extract()
         if len(texts[0]) < 2 or not any(cell for row in texts for cell in row):
             continue
+        if len(texts) == 1 and (_text_beside(table.bbox, page.chars) or _sentence_pieces(texts[0])):
+            continue
         found.append((table, [(row, list(cells.cells)) for row, cells in zip(texts, table.rows)]))
     return sorted(found, key=lambda found_table: found_table[0].bbox[1])
+
+
+def _sentence_pieces(cells: list[str | None]) -> bool:
+    """A row of a sentence cut into boxes: a cell that is punctuation, or ends a clause."""
+    return any(cell and (_PUNCTUATION.fullmatch(cell.strip()) or cell.strip()[-1] in "，。；、") for cell in cells)
+
+
+def _text_beside(bbox: Box, chars: list[dict[str, Any]]) -> bool:
+    """Characters outside ``bbox`` on the same line (left or right of it)."""
+    x0, top, x1, bottom = bbox
+    return any(top <= _middle(c) <= bottom and not x0 <= (c["x0"] + c["x1"]) / 2 <= x1 for c in chars)
 
 
 def _table_lines(grid: list[GridRow], carried: Columns | None) -> tuple[list[str], Columns | None]:

