@@ -5,7 +5,9 @@ sorted by name, subfolders not entered). Per file, decided by its bytes first:
 
 - bytes already loaded (same sha256) → ``unchanged``, nothing is parsed; the
   same bytes at another path that still exists → ``duplicate`` of the loaded
-  file (a file moved away from its recorded path takes its place: ``unchanged``);
+  file. A file takes the recorded one's place (``unchanged``, its path
+  recorded) when that one is gone, or lies outside the data folder while this
+  one is inside it (a data folder copied or moved with its database);
 - bytes met earlier in the same run → ``duplicate`` of that file (or ``failed``
   with its reason, when that file failed);
 - anything else is parsed (index/cluster: one process per document on this
@@ -238,7 +240,7 @@ def _sort_by_content(states: list[_FileState], store: BudgetStore, settings: Set
         known = store.source_file(state.sha256)
         if known is not None:
             doc_id, loaded_from = known
-            if loaded_from == str(state.path) or not Path(loaded_from).exists():
+            if _takes_the_place_of(state.path, Path(loaded_from), settings.data_dir):
                 if loaded_from != str(state.path):
                     store.move_source(state.sha256, str(state.path))
                 state.doc_id = doc_id
@@ -249,6 +251,18 @@ def _sort_by_content(states: list[_FileState], store: BudgetStore, settings: Set
             state.same_as = first_with[state.sha256]
         else:
             first_with[state.sha256] = state
+
+
+def _takes_the_place_of(path: Path, loaded_from: Path, data_dir: Path) -> bool:
+    """This file is the loaded one: the same path, the recorded one is gone, or this one is in the data folder
+    and the recorded one is not (a data folder copied or moved with its database)."""
+    if path == loaded_from or not loaded_from.exists():
+        return True
+    return _inside(path, data_dir) and not _inside(loaded_from, data_dir)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
 
 
 def file_sha256(path: Path, max_bytes: int) -> str | None:

@@ -78,15 +78,6 @@ def loaded_db(tmp_path_factory) -> Path:
     return data_dir
 
 
-def relocated_copy(data_dir: Path, dest: Path) -> Settings:
-    """A copy of a data folder whose database records the copied files' paths (the originals stay loaded there)."""
-    shutil.copytree(data_dir, dest)
-    settings = settings_for(dest)
-    with BudgetStore.open(settings.db_path) as store:
-        store.connection.execute("UPDATE source_files SET path = replace(path, ?, ?)", [str(data_dir), str(dest)])
-    return settings
-
-
 def test_ingesting_a_folder_loads_the_three_seeds(tmp_path):
     settings = settings_for(tmp_path)
     copy_seeds(tmp_path, LUNTAI, BAZHOU, XUCHANG)
@@ -187,6 +178,19 @@ def test_when_the_loaded_file_is_gone_the_first_copy_takes_its_place(tmp_path):
         assert [(e.status, e.same_as) for e in report.entries] == [("unchanged", ""), ("duplicate", str(copies[0]))]
 
 
+def test_a_data_folder_copied_with_its_database_keeps_its_own_files(tmp_path, loaded_db):
+    shutil.copytree(loaded_db, tmp_path / "data")
+    settings = settings_for(tmp_path / "data")
+    for _ in range(2):
+        report = ingest_paths([settings.data_dir], settings, refresh=False)
+        assert [e.status for e in report.entries] == ["unchanged"] * 3
+    with BudgetStore.open(settings.db_path, read_only=True) as store:
+        assert {p for d in store.documents() for p in d.source_files} == {
+            str(settings.data_dir / seed.name) for seed in (LUNTAI, BAZHOU, XUCHANG)}
+    report = ingest_paths([loaded_db / LUNTAI.name], settings, refresh=False)
+    assert [(e.status, e.same_as) for e in report.entries] == [("duplicate", str(settings.data_dir / LUNTAI.name))]
+
+
 def test_copies_of_a_bad_file_fail_with_its_reason(tmp_path):
     for name in ("bad.txt", "bad_copy.txt"):
         (tmp_path / name).write_text("关于召开年度工作会议的通知\n请各科室准时参加。\n", encoding="utf-8")
@@ -262,7 +266,9 @@ def write_truncated_table(path: Path) -> None:
     (write_binary, "bad.txt: 无法读取（不是文本文件（含二进制内容））"),
 ])
 def test_bad_file_fails_with_its_name_and_leaves_the_database_unchanged(tmp_path, loaded_db, write_bad, message):
-    settings = relocated_copy(loaded_db, tmp_path / "data")
+    shutil.copytree(loaded_db, tmp_path / "data")
+    settings = settings_for(tmp_path / "data")
+    ingest_paths([settings.data_dir], settings, refresh=False)  # records the copies' paths
     before = fingerprint(settings)
     bad = tmp_path / "bad.txt"
     write_bad(bad)
@@ -298,7 +304,8 @@ def test_missing_file_is_reported_and_the_others_load(tmp_path):
 
 
 def test_failure_half_way_through_loading_leaves_the_database_unchanged(tmp_path, loaded_db, monkeypatch):
-    settings = relocated_copy(loaded_db, tmp_path / "data")
+    shutil.copytree(loaded_db, tmp_path / "data")
+    settings = settings_for(tmp_path / "data")
     before = fingerprint(settings)
     edited = tmp_path / "data" / LUNTAI.name
     edited.write_text(LUNTAI.read_text(encoding="utf-8").replace("主要职能", "主要职能职责", 1), encoding="utf-8")
