@@ -35,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     ingest = commands.add_parser("ingest", help="parse and load documents (files or folders)")
     ingest.add_argument("paths", nargs="+")
+    ingest.add_argument("--workers", type=int, help="processes parsing at once (default: one per core)")
+    ingest.add_argument("--ray", metavar="ADDRESS", help="parse on Ray: ray://host:10001, auto, or local")
 
     commands.add_parser("docs", help="list the loaded documents")
 

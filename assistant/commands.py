@@ -11,14 +11,21 @@ from argparse import Namespace
 
 from index.config import Settings
 
-INGEST_LABELS = {"loaded": "已载入", "replaced": "已替换", "unchanged": "未变更"}
+INGEST_LABELS = {"loaded": "已载入", "replaced": "已替换", "unchanged": "未变更", "duplicate": "重复"}
 UNPRINTABLE = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})  # controls, format marks, line breaks, lone surrogates
 
 
 def run_ingest(settings: Settings, args: Namespace) -> int:
-    """ingest PATH…: load files and folders; one line per file, then a summary. Exit 1 if any file failed."""
+    """ingest PATH… [--workers N] [--ray ADDRESS]: load files and folders; one line per file, then a summary.
+
+    Exit 1 if any file failed (a duplicate of a loaded file is not a failure).
+    """
+    from dataclasses import replace
+
     from index.ingest import ingest_paths
 
+    options = {"ingest_workers": getattr(args, "workers", None), "ray_address": getattr(args, "ray", None)}
+    settings = replace(settings, **{name: value for name, value in options.items() if value is not None})
     report = ingest_paths(args.paths, settings, progress=sys.stderr.isatty())
     for line in _ingest_lines(report):
         print(line)
@@ -59,12 +66,15 @@ def _ingest_lines(report) -> list[str]:
     for entry in report.entries:
         if entry.status == "failed":
             lines.append(f"失败：{_shown(entry.detail)}")
+        elif entry.status == "duplicate":
+            lines.append(f"重复：{_shown(entry.file)} → {_shown(entry.detail)}"
+                         f"（与 {_shown(entry.same_as)} 内容相同，未再载入）")
         else:
             lines.append(f"{INGEST_LABELS[entry.status]}：{_shown(entry.file)} → {_shown(entry.detail)}")
     counts = report.counts
     lines.append(
         f"共 {len(report.entries)} 个文件：已载入 {counts['loaded']}，已替换 {counts['replaced']}，"
-        f"未变更 {counts['unchanged']}，失败 {counts['failed']}（用时 {report.seconds:.1f} 秒）"
+        f"未变更 {counts['unchanged']}，重复 {counts['duplicate']}，失败 {counts['failed']}（用时 {report.seconds:.1f} 秒）"
     )
     if report.index_refreshed:
         lines.append(f"叙述索引已更新（用时 {report.index_seconds:.1f} 秒）")

@@ -1,10 +1,14 @@
-"""Ingestion speed over the three seeds: read, parse (+ passages, variances) and load, per document.
+"""Ingestion speed: per seed document by phase, then the real corpus with 1 process and with every core.
 
-    python -m bench.ingest_bench [--repeat N]
+    python -m bench.ingest_bench [--repeat N] [--workers 1,2]
 
-Each repeat reads the file, parses it and loads it into a fresh DuckDB file
-(schema creation not timed). Prints the median and p90 per document, the
+Seeds: each repeat reads the file, parses it and loads it into a fresh DuckDB
+file (schema creation not timed); prints the median and p90 per document, the
 time per 1,000 source lines, and how parse time compares with load time.
+
+Corpus (../shared/corpus, when present): the whole folder ingested into a new
+data folder (narrative index not built) with each worker count; prints files
+loaded, pages, seconds, pages/s, documents/s and the speed-up over 1 process.
 """
 from __future__ import annotations
 
@@ -15,12 +19,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from index.cluster.local import available_cores
+from index.cluster.rows import prepare_source, read_file
 from index.config import Settings
-from index.ingest import prepare_source, read_file
+from index.ingest import ingest_paths
 from index.store.database import BudgetStore
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "data").glob("0*.txt"))
+CORPUS = ROOT.parent / "shared" / "corpus"
 PHASES = ("read", "parse", "load", "total")
 
 
@@ -52,6 +59,7 @@ def p90(values: list[float]) -> float:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.ingest_bench")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--workers", default=f"1,{available_cores()}", help="worker counts for the corpus run")
     args, _ = parser.parse_known_args(argv)
     settings = Settings()
     print(f"ingest: {args.repeat} runs per document (after one warm-up), milliseconds")
@@ -74,6 +82,30 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{'all seeds (sum of medians)':<28}{all_lines:>7}{all_medians['read']:>8.1f}{all_medians['parse']:>8.1f}"
           f"{all_medians['load']:>8.1f}{all_medians['total']:>8.1f}{'':>8}"
           f"{all_medians['total'] * 1000 / all_lines:>14.1f}{all_medians['parse'] / all_medians['load']:>12.2f}")
+    corpus_speed(sorted({int(w) for w in args.workers.split(",")}))
+
+
+def corpus_speed(worker_counts: list[int]) -> None:
+    """Ingest the whole corpus folder once per worker count (fresh data folder each time)."""
+    if not CORPUS.is_dir():
+        print(f"corpus: {CORPUS} not present, skipped")
+        return
+    print(f"corpus {CORPUS} (read + parse + load, no narrative index)")
+    print(f"{'workers':>8}{'files':>7}{'loaded':>8}{'failed':>8}{'pages':>7}{'seconds':>9}{'pages/s':>9}"
+          f"{'docs/s':>8}{'speed-up':>10}")
+    baseline = None
+    for workers in worker_counts:
+        with tempfile.TemporaryDirectory(prefix="ingest-bench-") as tmp:
+            settings = Settings(data_dir=Path(tmp), ingest_workers=workers)
+            started = time.perf_counter()
+            report = ingest_paths([CORPUS], settings, refresh=False)
+            seconds = time.perf_counter() - started
+        counts = report.counts
+        parsed = len(report.entries) - counts["unchanged"] - counts["duplicate"]
+        baseline = baseline or seconds
+        print(f"{workers:>8}{len(report.entries):>7}{counts['loaded'] + counts['replaced']:>8}{counts['failed']:>8}"
+              f"{report.pages:>7}{seconds:>9.1f}{report.pages / seconds:>9.1f}{parsed / seconds:>8.2f}"
+              f"{baseline / seconds:>10.2f}")
 
 
 if __name__ == "__main__":

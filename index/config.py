@@ -37,6 +37,15 @@ class Settings:
     sql_memory_mb: int = _setting(1024, "Memory one query may use, in MB; a query needing more is stopped.")
     max_question_chars: int = _setting(500, "Longest question answered, in characters.")
     retrieve_top_k: int = _setting(5, "Passages returned by narrative retrieval.")
+    ingest_workers: int = _setting(0, "Processes parsing documents at once during ingestion; 0 = one per core.")
+    ray_address: str = _setting(
+        "", "Ray cluster that parses documents: 'ray://host:10001', 'auto', or 'local' (a Ray instance on this "
+        "machine); empty = local processes, no Ray.",
+    )
+    shard_uri: str = _setting(
+        "", "Where the Ray path writes Parquet shards (a folder, or a URI such as s3://bucket/prefix that driver "
+        "and workers share); empty = shards/ in the data folder.",
+    )
     qdrant_url: str = _setting(
         "",
         "Where passage vectors live: empty keeps them in the index folder; a Qdrant server URL "
@@ -50,6 +59,10 @@ class Settings:
     @property
     def index_path(self) -> Path:
         return self.data_dir / self.index_dir
+
+    @property
+    def shard_location(self) -> str:
+        return self.shard_uri or str(self.data_dir / "shards")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":

@@ -9,6 +9,7 @@
     ├── DatabaseMissingError         no database and no documents to build it from
     ├── IndexMissingError            no narrative index built yet
     ├── EmbeddingModelError          the configured embedding model cannot be loaded
+    ├── ClusterUnavailableError      the Ray path is asked for but Ray is missing or unreachable
     ├── AuditUnavailableError        no audit findings for what was asked
     ├── SettingError                 a BUDGET_* environment variable that cannot be read
     ├── InvalidQuestionError         a question too long, or not valid text
@@ -101,6 +102,15 @@ class EmbeddingModelError(BudgetError):
     def __init__(self, name: str, reason: str) -> None:
         super().__init__(f"无法加载向量模型 {name}（{reason}）")
         self.name = name
+        self.reason = reason
+
+
+class ClusterUnavailableError(BudgetError):
+    """The Ray path was asked for (``BUDGET_RAY_ADDRESS`` / ``ingest --ray``) but Ray is missing or unreachable."""
+
+    def __init__(self, address: str, reason: str) -> None:
+        super().__init__(f"无法使用 Ray 集群 {address}（{reason}）")
+        self.address = address
         self.reason = reason
 
 

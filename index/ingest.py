@@ -1,40 +1,54 @@
 """Ingestion (载入): files → read → parse → passages, variances → one DuckDB transaction each.
 
 ``ingest_paths`` takes files and folders (a folder's own text, PDF and HTML files,
-sorted by name, subfolders not entered). Per file:
+sorted by name, subfolders not entered). Per file, decided by its bytes first:
 
-- bytes already loaded (same sha256) → ``unchanged``, nothing is parsed;
-- a new document → ``loaded``; a new version of a loaded document → ``replaced``;
-- any ``BudgetError`` → ``failed`` with its message; the other files go on
-  and the database is unchanged for that file.
+- bytes already loaded (same sha256) → ``unchanged``, nothing is parsed; the
+  same bytes at another path that still exists → ``duplicate`` of the loaded
+  file. A file takes the recorded one's place (``unchanged``, its path
+  recorded) when that one is gone, or lies outside the data folder while this
+  one is inside it (a data folder copied or moved with its database);
+- bytes met earlier in the same run → ``duplicate`` of that file (or ``failed``
+  with its reason, when that file failed);
+- anything else is parsed (index/cluster: one process per document on this
+  machine, or Ray tasks) → ``loaded`` for a new document, ``replaced`` for a new
+  version of a loaded one, ``failed`` with its message for any ``BudgetError``:
+  the other files go on and the database is unchanged for that file.
 
-Files naming the same document (``doc_id``) are either its parts (a narrative
-PDF and a tables PDF: no table type or passage in common), joined and loaded
-as one document (see index/parts.py), or copies: the first in the run keeps
-the document and a later copy fails with ``DocumentConflictError``, so a
-folder holding two copies gives the same result every run. A part ingested
-in a later run joins the parts already loaded that are still on disk.
+So a folder of identical copies reads "1 loaded, N−1 duplicate" on the first
+run and "1 unchanged, N−1 duplicate" on every later run, exit code 0 both times.
 
-A lock file beside the database keeps two processes from ingesting at once;
-the second waits. After a run that changed anything (or found loaded files
-and a narrative index that is missing, stale or damaged) the narrative index is
-refreshed (``index.search.retriever.refresh_index``), after the write connection is closed.
+Different files naming the same document (``doc_id``) are either its parts (a
+narrative PDF and a tables PDF: no table type or passage in common), joined and
+loaded as one document (see index/read/parts.py), or conflicting versions: the
+first in the run keeps the document and a later one fails with
+``DocumentConflictError`` naming the kept file, the same every run. A part
+ingested in a later run joins the parts already loaded that are still on disk.
+
+Parsing runs in parallel; loading stays in this process, one transaction per
+document, after every file of the run is parsed. A lock file beside the
+database keeps two processes from ingesting at once; the second waits. After a
+run that changed anything (or found loaded files and a narrative index that is
+missing, stale or damaged) the narrative index is refreshed
+(``index.search.retriever.refresh_index``), after the write connection is closed.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Literal, Sequence
+from typing import Iterator, Literal, Sequence
 
+from index.cluster import Runner, open_runner
+from index.cluster.rows import FileInput, PublicationRows, RowsFailure
 from index.config import Settings
-from index.errors import BudgetError, DatabaseUnavailableError, DocumentConflictError, UnreadableDocumentError
-from index.model import Document, Passage, SourceText
-from index.read.files import SUFFIXES, read_source
-from index.read.parts import join_sources, parts_overlap
+from index.errors import BudgetError, DatabaseUnavailableError, DocumentConflictError
+from index.read.files import SUFFIXES
+from index.read.parts import keys_overlap
 from index.store.database import BudgetStore, connect_read_only, format_version, read_format
 
 try:
@@ -45,18 +59,22 @@ except ImportError:  # Windows: no cross-process lock
 logger = logging.getLogger(__name__)
 
 LOCK_TIMEOUT_S = 600.0
-Status = Literal["loaded", "replaced", "unchanged", "failed"]
-STATUSES: tuple[Status, ...] = ("loaded", "replaced", "unchanged", "failed")
+Status = Literal["loaded", "replaced", "unchanged", "duplicate", "failed"]
+STATUSES: tuple[Status, ...] = ("loaded", "replaced", "unchanged", "duplicate", "failed")
 
 
 @dataclass(frozen=True)
 class IngestEntry:
-    """One file's outcome: ``detail`` is the doc_id, or the error message when failed."""
+    """One file's outcome: ``detail`` is the doc_id, or the error message when failed.
+
+    ``same_as`` names the file whose identical bytes were kept, for a ``duplicate``.
+    """
 
     file: str
     status: Status
     detail: str
-    seconds: dict[str, float] = field(default_factory=dict)  # read / parse / cut / load
+    seconds: dict[str, float] = field(default_factory=dict)  # read / parse / cut / rows / load
+    same_as: str = ""
 
 
 @dataclass
@@ -68,6 +86,7 @@ class IngestReport:
     index_refreshed: bool = False
     index_message: str = ""  # why the narrative index was not refreshed, when it was not
     index_seconds: float = 0.0
+    pages: int = 0  # pages (PDF) parsed in this run
 
     @property
     def counts(self) -> dict[str, int]:
@@ -80,19 +99,6 @@ class IngestReport:
     @property
     def changed(self) -> bool:
         return any(e.status in ("loaded", "replaced") for e in self.entries)
-
-
-@dataclass
-class PreparedDocument:
-    """A file parsed and cut, ready to load in one transaction."""
-
-    source: SourceText
-    document: Document
-    passages: list[Passage]
-    variances: list[Any]
-    executions: list[Any]
-    findings: list[Any]
-    seconds: dict[str, float]
 
 
 def ingest_paths(
@@ -140,35 +146,6 @@ def expand_paths(paths: Sequence[Path | str]) -> list[Path]:
     return unique
 
 
-def read_file(path: Path, settings: Settings) -> SourceText:
-    """Read one file (读取); raises ``UnreadableDocumentError`` for a missing path."""
-    if not path.is_file():
-        raise UnreadableDocumentError(path.name, "文件不存在")
-    return read_source(path, max_bytes=settings.max_file_mb * 1024 * 1024)
-
-
-def prepare_source(source: SourceText) -> PreparedDocument:
-    """Parse a read file; cut its passages, variances and executions; audit it (解析)."""
-    from index.audit.narrative import audit_document
-    from index.parse.document import parse_document
-    from index.narrative.passages import cut_blocks, cut_passages
-    from index.narrative.variances import extract_executions, extract_variances
-
-    started = time.perf_counter()
-    document = parse_document(source)
-    parsed = time.perf_counter()
-    blocks = cut_blocks(document)
-    passages = cut_passages(document, blocks)
-    variances = extract_variances(document, blocks)
-    executions = extract_executions(document, blocks)
-    findings = audit_document(document, blocks)
-    done = time.perf_counter()
-    return PreparedDocument(
-        source, document, passages, variances, executions, findings,
-        seconds={"parse": parsed - started, "cut": done - parsed},
-    )
-
-
 @contextmanager
 def ingest_lock(settings: Settings, timeout_s: float = LOCK_TIMEOUT_S) -> Iterator[None]:
     """Hold ``<db_file>.lock`` in the data folder; wait while another process ingests."""
@@ -199,14 +176,19 @@ def ingest_lock(settings: Settings, timeout_s: float = LOCK_TIMEOUT_S) -> Iterat
 
 @dataclass(eq=False)
 class _FileState:
-    """One file of a run: read, maybe parsed, and its outcome once decided."""
+    """One file of a run: its bytes' hash, maybe its rows, and its outcome once decided."""
 
     path: Path
-    source: SourceText | None = None
-    prepared: PreparedDocument | None = None
+    sha256: str | None = None
+    rows: PublicationRows | None = None
     doc_id: str | None = None
+    same_as: "_FileState | None" = None  # the earlier file of this run with the same bytes
     entry: IngestEntry | None = None
     seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def pending(self) -> bool:
+        return self.entry is None and self.same_as is None and self.rows is None
 
     def fail(self, message: str) -> None:
         self.entry = IngestEntry(str(self.path), "failed", message, self.seconds)
@@ -214,22 +196,31 @@ class _FileState:
 
 def _ingest(paths: Sequence[Path | str], settings: Settings, progress: bool, refresh: bool) -> IngestReport:
     started = time.perf_counter()
+    report = IngestReport()
     with BudgetStore.open(settings.db_path) as store:
         if not store.is_current:
             earlier = [p for p in store.reset() if Path(p).is_file()]
             logger.warning("%s was written by another version: rebuilding it from %d files", settings.db_path,
                            len(earlier))
             paths = [*earlier, *paths]
-        files = expand_paths(paths)
-        states = [_examine(path, settings, store) for path in _progress(files, progress)]
-        groups: dict[str, list[_FileState]] = {}
-        for state in states:
-            if state.doc_id is not None:
-                groups.setdefault(state.doc_id, []).append(state)
-        for doc_id, members in groups.items():
-            if any(m.entry is None for m in members):
-                _load_group(doc_id, members, store, settings)
-    report = IngestReport(entries=[state.entry for state in states])
+        states = [_FileState(path) for path in expand_paths(paths)]
+        _sort_by_content(states, store, settings)
+        runner = open_runner(settings)
+        try:
+            report.pages = _parse([s for s in states if s.pending], runner, progress)
+            groups: dict[str, list[_FileState]] = {}
+            for state in states:
+                if state.doc_id is not None:
+                    groups.setdefault(state.doc_id, []).append(state)
+            loaded = []
+            for doc_id, members in groups.items():
+                if any(m.entry is None for m in members):
+                    loaded.append(_load_group(doc_id, members, store, runner, settings))
+            runner.finish([rows for rows in loaded if rows is not None])
+        finally:
+            runner.close()
+    _settle_duplicates(states)
+    report.entries = [state.entry for state in states]
     for entry in report.entries:
         logger.info("%s: %s %s", entry.file, entry.status, entry.detail)
     report.seconds = time.perf_counter() - started
@@ -238,40 +229,90 @@ def _ingest(paths: Sequence[Path | str], settings: Settings, progress: bool, ref
     return report
 
 
-def _examine(path: Path, settings: Settings, store: BudgetStore) -> _FileState:
-    """Read a file; bytes already loaded are ``unchanged``, anything else is parsed for loading."""
-    state = _FileState(path)
-    with _failing(state):
-        started = time.perf_counter()
-        state.source = read_file(path, settings)
-        state.seconds["read"] = time.perf_counter() - started
-        known = store.source_file(state.source.sha256)
+def _sort_by_content(states: list[_FileState], store: BudgetStore, settings: Settings) -> None:
+    """Decide by the bytes alone: already loaded (unchanged or a duplicate), a copy met earlier, or to parse."""
+    first_with: dict[str, _FileState] = {}
+    max_bytes = settings.max_file_mb * 1024 * 1024
+    for state in states:
+        state.sha256 = file_sha256(state.path, max_bytes)
+        if state.sha256 is None:
+            continue  # the reader says what is wrong with it
+        known = store.source_file(state.sha256)
         if known is not None:
-            state.doc_id, loaded_from = known
-            if loaded_from != str(path) and not Path(loaded_from).exists():
-                store.move_source(state.source.sha256, str(path))
-            state.entry = IngestEntry(str(path), "unchanged", state.doc_id, state.seconds)
-            return state
-        _prepare(state)
-        state.doc_id = state.prepared.document.meta.doc_id
-    return state
+            doc_id, loaded_from = known
+            if _takes_the_place_of(state.path, Path(loaded_from), settings.data_dir):
+                if loaded_from != str(state.path):
+                    store.move_source(state.sha256, str(state.path))
+                state.doc_id = doc_id
+                state.entry = IngestEntry(str(state.path), "unchanged", doc_id)
+            else:
+                state.entry = IngestEntry(str(state.path), "duplicate", doc_id, same_as=loaded_from)
+        elif state.sha256 in first_with:
+            state.same_as = first_with[state.sha256]
+        else:
+            first_with[state.sha256] = state
 
 
-def _load_group(doc_id: str, members: list[_FileState], store: BudgetStore, settings: Settings) -> None:
-    """Load the files of one document: its parts joined, a copy of a kept file refused.
+def _takes_the_place_of(path: Path, loaded_from: Path, data_dir: Path) -> bool:
+    """This file is the loaded one: the same path, the recorded one is gone, or this one is in the data folder
+    and the recorded one is not (a data folder copied or moved with its database)."""
+    if path == loaded_from or not loaded_from.exists():
+        return True
+    return _inside(path, data_dir) and not _inside(loaded_from, data_dir)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+def file_sha256(path: Path, max_bytes: int) -> str | None:
+    """sha256 of a readable, non-empty file within the size limit; None otherwise."""
+    try:
+        if not path.is_file() or not 0 < path.stat().st_size <= max_bytes:
+            return None
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def _parse(states: list[_FileState], runner: Runner, progress: bool) -> int:
+    """Parse every state in parallel (one task per file); returns the pages parsed."""
+    pages = 0
+    with _progress(len(states), progress) as advance:
+        for i, result in runner.run([[FileInput(str(state.path))] for state in states]):
+            state = states[i]
+            state.seconds.update(result.seconds)
+            if isinstance(result, RowsFailure):
+                state.fail(result.message)
+            else:
+                state.rows, state.doc_id = result, result.doc_id
+                pages += result.pages
+            advance(state.path.name)
+    return pages
+
+
+def _load_group(
+    doc_id: str, members: list[_FileState], store: BudgetStore, runner: Runner, settings: Settings
+) -> PublicationRows | None:
+    """Load the files of one document: its parts joined, a conflicting version refused; the rows loaded.
 
     Candidates in priority order: this run's files as given, then files loaded
     earlier for this document that are still on disk unchanged (other parts).
     """
     in_run = {str(m.path) for m in members}
-    earlier = [_FileState(Path(path)) for path, sha256 in store.source_files(doc_id) if path not in in_run]
+    earlier = [_FileState(Path(path), sha256) for path, sha256 in store.source_files(doc_id) if path not in in_run]
+    max_bytes = settings.max_file_mb * 1024 * 1024
     kept: list[_FileState] = []
     for candidate in [*members, *earlier]:
-        if candidate in earlier and not _reload(candidate, settings, store, doc_id):
+        if candidate in earlier and file_sha256(candidate.path, max_bytes) != candidate.sha256:
+            continue  # gone, or changed since it was loaded
+        if candidate.rows is None and not _parse_again(candidate, runner):
             continue
-        if candidate.prepared is None and not _try_prepare(candidate):
-            continue
-        clash = next((k for k in kept if _overlap(k, candidate)), None)
+        clash = next((k for k in kept if keys_overlap(k.rows.part, candidate.rows.part)), None)
         if clash is None:
             kept.append(candidate)
         elif candidate in members:
@@ -280,53 +321,52 @@ def _load_group(doc_id: str, members: list[_FileState], store: BudgetStore, sett
                 candidate.path.name, f"与 {kept_name} 是同一文件 {doc_id}，已保留 {kept_name}").user_message)
     new = [k for k in kept if k.entry is None]
     if not new:
-        return
+        return None
     kept.sort(key=lambda k: k.path.name)
     loading = _FileState(new[0].path)
+    rows = None
     with _failing(loading):
-        prepared = kept[0].prepared if len(kept) == 1 else prepare_source(join_sources([k.source for k in kept]))
+        rows = kept[0].rows if len(kept) == 1 else _parse_joined(kept, runner)
         started = time.perf_counter()
-        replaced = store.load_document(
-            prepared.document, prepared.passages, prepared.variances, prepared.executions,
-            [k.source for k in kept], prepared.findings,
-        )
+        replaced = store.load_frames(rows.doc_id, runner.tables(rows))
         load_seconds = time.perf_counter() - started
     for state in new:
         if loading.entry is not None:
             state.fail(loading.entry.detail)
             continue
         state.seconds["load"] = load_seconds
-        status = "replaced" if replaced else "loaded"
-        state.entry = IngestEntry(str(state.path), status, prepared.document.meta.doc_id, state.seconds)
+        state.entry = IngestEntry(str(state.path), "replaced" if replaced else "loaded", rows.doc_id, state.seconds)
+    return None if loading.entry is not None else rows
 
 
-def _reload(state: _FileState, settings: Settings, store: BudgetStore, doc_id: str) -> bool:
-    """Read an earlier part again; False when it is gone or changed since it was loaded."""
-    if not state.path.is_file():
+def _parse_again(state: _FileState, runner: Runner) -> bool:
+    """Parse a file needed to decide on its document (an unchanged or earlier part); False when it no longer parses."""
+    [(_, result)] = runner.run([[FileInput(str(state.path))]])
+    if isinstance(result, RowsFailure):
+        logger.warning("%s no longer parses, left out of its document: %s", state.path, result.message)
         return False
-    try:
-        state.source = read_file(state.path, settings)
-    except BudgetError:
-        return False
-    return store.source_doc_id(state.source.sha256) == doc_id
-
-
-def _try_prepare(state: _FileState) -> bool:
-    try:
-        _prepare(state)
-    except BudgetError as exc:
-        logger.warning("%s no longer parses, left out of its document: %s", state.path, exc.user_message)
-        return False
+    state.rows = result
     return True
 
 
-def _prepare(state: _FileState) -> None:
-    state.prepared = prepare_source(state.source)
-    state.seconds.update(state.prepared.seconds)
+def _parse_joined(parts: list[_FileState], runner: Runner) -> PublicationRows:
+    """The parts of one publication read as one text, in file-name order."""
+    [(_, result)] = runner.run([[FileInput(str(part.path)) for part in parts]])
+    if isinstance(result, RowsFailure):
+        raise BudgetError(result.message)
+    return result
 
 
-def _overlap(a: _FileState, b: _FileState) -> bool:
-    return parts_overlap(a.prepared.document, a.prepared.passages, b.prepared.document, b.prepared.passages)
+def _settle_duplicates(states: list[_FileState]) -> None:
+    """A copy of a file met earlier in the run shares its outcome: a duplicate of it, or its failure."""
+    for state in states:
+        first = state.same_as
+        if first is None:
+            continue
+        if first.entry.status == "failed":
+            state.fail(f"{state.path.name}: 与 {first.path.name} 内容相同（{first.entry.detail}）")
+        else:
+            state.entry = IngestEntry(str(state.path), "duplicate", first.entry.detail, same_as=str(first.path))
 
 
 @contextmanager
@@ -379,13 +419,17 @@ def _has_documents(db_path: Path) -> bool:
         connection.close()
 
 
-def _progress(files: list[Path], enabled: bool) -> Iterator[Path]:
-    if not enabled:
-        yield from files
+@contextmanager
+def _progress(total: int, enabled: bool) -> Iterator:
+    """A callable advancing a progress bar by one parsed file (a no-op when disabled or nothing to parse)."""
+    if not enabled or not total:
+        yield lambda name: None
         return
     from tqdm import tqdm
 
-    with tqdm(files, desc="载入", unit="个文件", file=sys.stderr) as bar:
-        for path in bar:
-            bar.set_postfix_str(path.name)
-            yield path
+    with tqdm(total=total, desc="解析", unit="个文件", file=sys.stderr) as bar:
+        def advance(name: str) -> None:
+            bar.set_postfix_str(name)
+            bar.update()
+
+        yield advance

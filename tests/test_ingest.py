@@ -103,7 +103,7 @@ def test_reingesting_the_same_file_is_a_no_op(tmp_path, monkeypatch):
     ingest_paths([path], settings)
     before = fingerprint(settings)
     fake_refresh_index.calls.clear()
-    monkeypatch.setattr("index.ingest.prepare_source", lambda source: pytest.fail("parsed an unchanged file"))
+    monkeypatch.setattr("index.cluster.rows.prepare_source", lambda source: pytest.fail("parsed an unchanged file"))
     report = ingest_paths([path], settings)
     assert [(e.status, e.detail) for e in report.entries] == [("unchanged", LUNTAI_ID)]
     assert not report.changed and fake_refresh_index.calls == []
@@ -121,16 +121,95 @@ def test_renamed_file_is_unchanged_and_lists_its_new_path(tmp_path):
         assert [d.source_files for d in store.documents()] == [(str(renamed),)]
 
 
-def test_identical_copy_is_unchanged_and_keeps_the_first_path(tmp_path):
+def test_identical_copy_is_a_duplicate_of_the_loaded_file_every_run(tmp_path):
     settings = settings_for(tmp_path)
     [path] = copy_seeds(tmp_path, XUCHANG)
     ingest_paths([path], settings, refresh=False)
     copy = Path(shutil.copy(path, tmp_path / "zz_copy.txt"))
     for _ in range(2):
         report = ingest_paths([tmp_path], settings, refresh=False)
-        assert statuses(report) == [(XUCHANG.name, "unchanged"), (copy.name, "unchanged")]
+        assert [(Path(e.file).name, e.status, e.detail, e.same_as) for e in report.entries] == [
+            (XUCHANG.name, "unchanged", XUCHANG_ID, ""), (copy.name, "duplicate", XUCHANG_ID, str(path)),
+        ]
+        assert not report.failed
         with BudgetStore.open(settings.db_path, read_only=True) as store:
             assert [d.source_files for d in store.documents()] == [(str(path),)]
+
+
+def test_a_folder_of_identical_copies_is_one_document_and_duplicates_every_run(tmp_path, capsys):
+    from assistant.commands import run_ingest
+
+    folder = tmp_path / "copies"
+    folder.mkdir()
+    for n in range(200):
+        shutil.copy(LUNTAI, folder / f"copy_{n:03}.txt")
+    settings = settings_for(tmp_path / "data")
+    kept = folder / "copy_000.txt"
+    for first_status, first_label in (("loaded", "已载入"), ("unchanged", "未变更")):
+        assert run_ingest(settings, Namespace(paths=[str(folder)])) == 0
+        out = capsys.readouterr().out.splitlines()
+        assert out[0] == f"{first_label}：{kept} → {LUNTAI_ID}"
+        assert out[1] == f"重复：{folder / 'copy_001.txt'} → {LUNTAI_ID}（与 {kept} 内容相同，未再载入）"
+        assert out[200].startswith(f"共 200 个文件：已载入 {int(first_status == 'loaded')}，已替换 0，"
+                                   f"未变更 {int(first_status == 'unchanged')}，重复 199，失败 0（用时 ")
+    with BudgetStore.open(settings.db_path, read_only=True) as store:
+        assert [(d.doc_id, d.source_files) for d in store.documents()] == [(LUNTAI_ID, (str(kept),))]
+
+
+def test_copies_arriving_in_later_runs_are_duplicates_of_the_loaded_file(tmp_path):
+    settings = settings_for(tmp_path / "data")
+    [kept] = copy_seeds(tmp_path / "a", BAZHOU)
+    ingest_paths([kept], settings, refresh=False)
+    before = fingerprint(settings)
+    later = copy_seeds(tmp_path / "b", BAZHOU)[0]
+    report = ingest_paths([later], settings, refresh=False)
+    assert [(e.status, e.detail, e.same_as) for e in report.entries] == [("duplicate", BAZHOU_ID, str(kept))]
+    assert not report.changed and fingerprint(settings) == before
+
+
+def test_when_the_loaded_file_is_gone_the_first_copy_takes_its_place(tmp_path):
+    settings = settings_for(tmp_path / "data")
+    [kept] = copy_seeds(tmp_path / "a", XUCHANG)
+    ingest_paths([kept], settings, refresh=False)
+    copies = [Path(shutil.copy(XUCHANG, tmp_path / name)) for name in ("x1.txt", "x2.txt")]
+    kept.unlink()
+    for _ in range(2):
+        report = ingest_paths(copies, settings, refresh=False)
+        assert [(e.status, e.same_as) for e in report.entries] == [("unchanged", ""), ("duplicate", str(copies[0]))]
+
+
+def test_a_data_folder_copied_with_its_database_keeps_its_own_files(tmp_path, loaded_db):
+    shutil.copytree(loaded_db, tmp_path / "data")
+    settings = settings_for(tmp_path / "data")
+    for _ in range(2):
+        report = ingest_paths([settings.data_dir], settings, refresh=False)
+        assert [e.status for e in report.entries] == ["unchanged"] * 3
+    with BudgetStore.open(settings.db_path, read_only=True) as store:
+        assert {p for d in store.documents() for p in d.source_files} == {
+            str(settings.data_dir / seed.name) for seed in (LUNTAI, BAZHOU, XUCHANG)}
+    report = ingest_paths([loaded_db / LUNTAI.name], settings, refresh=False)
+    assert [(e.status, e.same_as) for e in report.entries] == [("duplicate", str(settings.data_dir / LUNTAI.name))]
+
+
+def test_copies_of_a_bad_file_fail_with_its_reason(tmp_path):
+    for name in ("bad.txt", "bad_copy.txt"):
+        (tmp_path / name).write_text("关于召开年度工作会议的通知\n请各科室准时参加。\n", encoding="utf-8")
+    report = ingest_paths([tmp_path], settings_for(tmp_path / "data"), refresh=False)
+    first, copy = report.entries
+    assert first.status == "failed" and first.detail.startswith("bad.txt: 不是可识别的部门预算/决算公开文件")
+    assert (copy.status, copy.detail) == ("failed", f"bad_copy.txt: 与 bad.txt 内容相同（{first.detail}）")
+
+
+def test_parsing_in_parallel_loads_what_one_process_loads(tmp_path):
+    databases = {}
+    for workers in (1, 2):
+        settings = Settings(data_dir=tmp_path / str(workers), ingest_workers=workers)
+        copy_seeds(settings.data_dir, BAZHOU, XUCHANG)
+        split_luntai(settings.data_dir / "split")
+        report = ingest_paths([settings.data_dir, settings.data_dir / "split"], settings, refresh=False)
+        assert [e.status for e in report.entries] == ["loaded"] * 4
+        databases[workers] = content(settings)
+    assert databases[1] == databases[2]
 
 
 def test_changed_file_replaces_the_old_rows(tmp_path):
@@ -247,7 +326,7 @@ def test_failure_half_way_through_loading_leaves_the_database_unchanged(tmp_path
     assert fake_refresh_index.calls == []
 
 
-def test_two_copies_of_one_document_keep_the_first_every_run(tmp_path):
+def test_two_versions_of_one_document_keep_the_first_and_fail_the_other_every_run(tmp_path):
     settings = settings_for(tmp_path)
     shutil.copy(LUNTAI, tmp_path / "a.txt")
     second = tmp_path / "b.txt"
@@ -359,13 +438,13 @@ def test_ingest_command_prints_one_line_per_file_and_fails_on_a_bad_file(tmp_pat
     assert run_ingest(settings, Namespace(paths=[str(path)])) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0] == f"已载入：{path} → {BAZHOU_ID}"
-    assert out[1].startswith("共 1 个文件：已载入 1，已替换 0，未变更 0，失败 0（用时 ")
+    assert out[1].startswith("共 1 个文件：已载入 1，已替换 0，未变更 0，重复 0，失败 0（用时 ")
     assert out[2].startswith("叙述索引已更新（用时 ")
     assert run_ingest(settings, Namespace(paths=[str(path), str(empty)])) == 1
     out = capsys.readouterr().out.splitlines()
     assert out[0] == f"未变更：{path} → {BAZHOU_ID}"
     assert out[1] == "失败：empty.txt: 无法读取（文件为空）"
-    assert out[2].startswith("共 2 个文件：已载入 0，已替换 0，未变更 1，失败 1（用时 ")
+    assert out[2].startswith("共 2 个文件：已载入 0，已替换 0，未变更 1，重复 0，失败 1（用时 ")
     assert len(out) == 3
 
 

@@ -31,7 +31,7 @@ Step = Callable[[float, str], None]
 
 @dataclass(frozen=True)
 class UploadResult:
-    """What an upload did: ``status`` is loaded, replaced or unchanged; ``doc_id`` the document."""
+    """What an upload did: ``status`` is loaded, replaced, unchanged or duplicate; ``doc_id`` the document."""
 
     file: str
     status: str
@@ -89,7 +89,7 @@ def ingest_upload(name: str, data: bytes, settings: Settings, step: Step | None 
         entry = report.entries[0]
         if entry.status == "failed":
             raise BudgetError(entry.detail)
-        kept = entry.status != "unchanged"
+        kept = entry.status in ("loaded", "replaced")
     finally:
         if created and not kept:
             path.unlink(missing_ok=True)

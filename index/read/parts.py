@@ -14,14 +14,21 @@ from typing import Sequence
 
 from index.model import Document, Line, Passage, SourceText, TableKind
 
+PartKey = tuple[frozenset[str], frozenset[str]]  # recognised table kinds, passage texts
 
-def parts_overlap(a: Document, a_passages: Sequence[Passage], b: Document, b_passages: Sequence[Passage]) -> bool:
+
+def part_key(document: Document, passages: Sequence[Passage]) -> PartKey:
+    """What ``keys_overlap`` compares, small enough to keep once the parsed file is let go."""
+    kinds = frozenset(t.kind.value for t in document.tables if t.kind is not TableKind.OTHER)
+    return kinds, frozenset(p.text for p in passages)
+
+
+def keys_overlap(a: PartKey, b: PartKey) -> bool:
     """True when two files of one document share a table type or a passage (copies, not parts)."""
-    kinds_a = {t.kind for t in a.tables if t.kind is not TableKind.OTHER}
-    kinds_b = {t.kind for t in b.tables if t.kind is not TableKind.OTHER}
+    (kinds_a, texts_a), (kinds_b, texts_b) = a, b
     if kinds_a & kinds_b or not (kinds_a or kinds_b):
         return True
-    return bool({p.text for p in a_passages} & {p.text for p in b_passages})
+    return bool(texts_a & texts_b)
 
 
 def join_sources(sources: Sequence[SourceText]) -> SourceText:

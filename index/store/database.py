@@ -37,6 +37,9 @@ SCHEMA = Path(__file__).with_name("schema.sql")
 # is rebuilt from its source files (it is a cache of the documents).
 DATA_FORMAT = 2
 SECTION_SEPARATOR = " > "
+# The base tables a document's rows go to, in loading order (views are computed from them).
+BASE_TABLES = ("documents", "source_files", "tables", "cells", "sections", "passages", "variances",
+               "budget_execution", "audit_findings")
 
 
 class SourceFile(Protocol):
@@ -216,27 +219,25 @@ class BudgetStore:
         On any error the transaction is rolled back and the error re-raised:
         the database is exactly as before.
         """
-        doc_id = document.meta.doc_id
-        frames = {
-            "documents": _document_frame(document),
-            "source_files": _source_frame(doc_id, source_files),
-            "tables": _tables_frame(document),
-            "cells": _cells_frame(document),
-            "sections": _sections_frame(document),
-            "passages": _passages_frame(passages),
-            "variances": _dataclass_frame(doc_id, variances),
-            "budget_execution": _dataclass_frame(doc_id, executions),
-            "audit_findings": _dataclass_frame(doc_id, findings),
-        }
+        return self.load_frames(
+            document.meta.doc_id,
+            document_frames(document, passages, variances, executions, source_files, findings),
+        )
+
+    def load_frames(self, doc_id: str, frames: dict[str, pa.Table]) -> bool:
+        """Write one document's rows (``document_frames``) in one transaction; True when it replaced one.
+
+        On any error the transaction is rolled back and the error re-raised.
+        """
         con = self.connection
         con.begin()
         try:
             replaced = self.has_document(doc_id)
             if replaced:
                 self._delete_document(doc_id)
-            for table, frame in frames.items():
-                if frame is not None:
-                    self._insert(table, frame)
+            for table in BASE_TABLES:
+                if table in frames:
+                    self._insert(table, frames[table])
             con.commit()
         except Exception:
             con.rollback()
@@ -244,7 +245,7 @@ class BudgetStore:
         logger.info(
             "%s %s: %d tables, %d cells, %d sections, %d passages",
             "replaced" if replaced else "loaded", doc_id,
-            *(frames[t].num_rows if frames[t] is not None else 0 for t in ("tables", "cells", "sections", "passages")),
+            *(frames[t].num_rows if t in frames else 0 for t in ("tables", "cells", "sections", "passages")),
         )
         return replaced
 
@@ -276,6 +277,34 @@ class BudgetStore:
             """
         ).fetchall()
         return [row[0] for row in rows]
+
+
+def document_frames(
+    document: Document,
+    passages: Sequence[Passage] = (),
+    variances: Sequence[Any] = (),
+    executions: Sequence[Any] = (),
+    source_files: Sequence[SourceFile] = (),
+    findings: Sequence[Any] = (),
+) -> dict[str, pa.Table]:
+    """The rows of every base table for one document (文档行), as Arrow tables; tables without rows left out.
+
+    A pure function of its arguments (and the clock, for ``ingested_at``): the
+    single-process ingest and the cluster path (index/cluster) both load what it returns.
+    """
+    doc_id = document.meta.doc_id
+    frames = {
+        "documents": _document_frame(document),
+        "source_files": _source_frame(doc_id, source_files),
+        "tables": _tables_frame(document),
+        "cells": _cells_frame(document),
+        "sections": _sections_frame(document),
+        "passages": _passages_frame(passages),
+        "variances": _dataclass_frame(doc_id, variances),
+        "budget_execution": _dataclass_frame(doc_id, executions),
+        "audit_findings": _dataclass_frame(doc_id, findings),
+    }
+    return {table: frame for table, frame in frames.items() if frame is not None}
 
 
 def _frame(rows: list[dict[str, Any]]) -> pa.Table | None:

@@ -63,7 +63,7 @@ def show_upload(settings: Settings) -> None:
     result, error = common.attempt("upload", upload, settings, uploaded.name, uploaded.getvalue())
     if error:
         st.session_state.upload_notice = ("error", error)
-    elif result.status == "unchanged":
+    elif result.status in ("unchanged", "duplicate"):
         st.session_state.upload_notice = ("info", f"{result.file} 已载入过（{result.doc_id}），未作改动。")
     else:
         verb = "已替换" if result.status == "replaced" else "已载入"
