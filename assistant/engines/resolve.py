@@ -258,10 +258,10 @@ class Resolver:
         return None
 
 
-def _heading_total(self_cells: list[Candidate], wanted: set[str]) -> list[Candidate]:
+def _heading_total(cells: list[Candidate], wanted: set[str]) -> list[Candidate]:
     """Cells of a column headed by the name, on their table's total row, one per table."""
     found: dict[int, Candidate] = {}
-    for cell in self_cells:
+    for cell in cells:
         if cell.table_id in found or _key(cell.column_path.split("/")[-1]) not in wanted:
             continue
         label = name_key(_unnumbered(cell.row_label))

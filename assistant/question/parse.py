@@ -128,15 +128,7 @@ def parse_question(question: str, catalog: Catalog) -> ParsedQuestion:
     subjects, bare = _match_subjects(text, catalog.terms, _quoted(question))
     measures = _measures(bare, documents)
     subjects, measures = _column_concepts(subjects, measures, bare, catalog.terms)
-    head, _, tail = bare.partition("其中")
-    fund = next((f for word, f in FUND_WORDS if word in head), None)
-    part_fund = next((f for word, f in FUND_WORDS if word in tail), None) if subjects else None
-    if "其中" in text:  # "其中一般公共预算资金…多少": the fund's part of the amount, not an amount of its own
-        after = text.find("其中")
-        named = [s for s in subjects if s.start > after and _FUND_LINE.match(s.key or s.name)]
-        if named and len(named) < len(subjects):
-            subjects = [s for s in subjects if s not in named]
-            part_fund = part_fund or next((f for word, f in FUND_WORDS if word in named[0].key), None)
+    subjects, fund, part_fund = _funds(text, bare, subjects)
     intent = _intent(text, subjects, measures, documents, years, out_of_scope, named)
     parsed = ParsedQuestion(
         question=question, text=text, intent=intent, documents=documents, subjects=subjects,
@@ -335,6 +327,24 @@ def _column_concepts(subjects: list[Subject], measures: list, bare: str,
         column_measures = [m for m, key in COLUMN_CONCEPTS.items() for s in columns if s.concept.key == key]
         return others, list(dict.fromkeys(column_measures + measures))
     return subjects, [m for m in measures if m not in COLUMN_CONCEPTS]
+
+
+def _funds(text: str, bare: str, subjects: list[Subject]) -> tuple[list[Subject], str | None, str | None]:
+    """The fund the amount is restricted to, and the fund whose part is asked after "其中".
+
+    "收入预算是多少？其中一般公共预算拨款多少？": the income of all funds, and its 一般公共预算 part — the fund
+    line after 其中 is no subject of its own.
+    """
+    head, _, tail = bare.partition("其中")
+    fund = next((f for word, f in FUND_WORDS if word in head), None)
+    part_fund = next((f for word, f in FUND_WORDS if word in tail), None) if subjects else None
+    if "其中" in text:
+        after = text.find("其中")
+        named = [s for s in subjects if s.start > after and _FUND_LINE.match(s.key or s.name)]
+        if named and len(named) < len(subjects):
+            subjects = [s for s in subjects if s not in named]
+            part_fund = part_fund or next((f for word, f in FUND_WORDS if word in named[0].key), None)
+    return subjects, fund, part_fund
 
 
 def _as_term(subject: Subject, terms: dict[str, Term]) -> Subject:
