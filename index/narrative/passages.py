@@ -21,6 +21,9 @@ from index.text import clean_line
 logger = logging.getLogger(__name__)
 
 PARAGRAPH_MAX_CHARS = 360
+WORD_TABLES = (TableKind.PERFORMANCE_TARGET, TableKind.PERFORMANCE_SELF_EVAL)  # tables of words, cited as passages
+TABLE_PASSAGE_MAX_CHARS = 600
+SENTENCE_CELL_CHARS = 30  # a cell this long is a sentence, not a name
 
 # A line that opens a new unit: 1. 1、 1． (1) （1） (一) （一） 一、 第一部分
 _ITEM_MARKER = re.compile(
@@ -127,17 +130,13 @@ def table_blocks(document: Document) -> list[Block]:
     return blocks
 
 
-WORD_TABLES = (TableKind.PERFORMANCE_TARGET, TableKind.PERFORMANCE_SELF_EVAL)
-TABLE_PASSAGE_MAX_CHARS = 600
-SENTENCE_CELL_CHARS = 30  # a cell this long is a sentence, not a name
-
-
 def _holds_sentences(table: Table) -> bool:
     """Most rows carry no amount and some cell is a sentence."""
     rows = [r for r in table.rows if r.texts]
     if not rows or sum(1 for r in table.rows if r.cells) * 2 > len(table.rows):
         return False
-    return any(len(text) >= SENTENCE_CELL_CHARS and any(p in text for p in "，。；") for r in rows for text in r.texts.values())
+    texts = (text for r in rows for text in r.texts.values())
+    return any(len(text) >= SENTENCE_CELL_CHARS and any(p in text for p in "，。；") for text in texts)
 
 
 def _row_words(label: str, texts: list[str]) -> str:
