@@ -37,6 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("paths", nargs="+")
     ingest.add_argument("--workers", type=int, help="processes parsing at once (default: one per core)")
     ingest.add_argument("--ray", metavar="ADDRESS", help="parse on Ray: ray://host:10001, auto, or local")
+    ingest.add_argument("--department", type=_text, help="the documents' department, when the files do not say it")
+    ingest.add_argument("--year", type=int, help="their year")
+    ingest.add_argument("--kind", choices=["预算", "决算"], help="预算 or 决算")
+    ingest.add_argument("--scope", choices=["部门", "单位"], help="部门 or 单位")
 
     commands.add_parser("docs", help="list the loaded documents")
 

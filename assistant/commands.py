@@ -16,20 +16,42 @@ UNPRINTABLE = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})  # controls, format mark
 
 
 def run_ingest(settings: Settings, args: Namespace) -> int:
-    """ingest PATH… [--workers N] [--ray ADDRESS]: load files and folders; one line per file, then a summary.
-
-    Exit 1 if any file failed (a duplicate of a loaded file is not a failure).
+    """ingest PATH… [--workers N] [--ray ADDRESS] [--department D --year Y --kind K --scope S]: load files and
+    folders; one line per file, then a summary. What the user states about the documents' identity wins over
+    what is read. Exit 1 if any file failed (a duplicate of a loaded file is not a failure).
     """
     from dataclasses import replace
 
     from index.ingest import ingest_paths
+    from index.model import DocumentKind, DocumentScope
+    from index.parse.metadata import IdentityOverride
 
     options = {"ingest_workers": getattr(args, "workers", None), "ray_address": getattr(args, "ray", None)}
     settings = replace(settings, **{name: value for name, value in options.items() if value is not None})
-    report = ingest_paths(args.paths, settings, progress=sys.stderr.isatty())
-    for line in _ingest_lines(report):
+    kind, scope = getattr(args, "kind", None), getattr(args, "scope", None)
+    identity = IdentityOverride(getattr(args, "department", None), getattr(args, "year", None),
+                                DocumentKind(kind) if kind else None, DocumentScope(scope) if scope else None)
+    report = ingest_paths(args.paths, settings, progress=sys.stderr.isatty(),
+                          identity=identity if identity != IdentityOverride() else None)
+    for line in _ingest_lines(report, _loaded_details(settings, report)):
         print(line)
     return 1 if report.failed else 0
+
+
+def _loaded_details(settings: Settings, report) -> dict[str, str]:
+    """Per document loaded in this run: the share of its numbers in recognised tables, and its warnings."""
+    from index.store.database import BudgetStore
+
+    loaded = {e.detail for e in report.entries if e.status in ("loaded", "replaced")}
+    if not loaded or not settings.db_path.exists():
+        return {}
+    with BudgetStore.open(settings.db_path, read_only=True) as store:
+        documents = [d for d in store.documents() if d.doc_id in loaded]
+    details = {}
+    for d in documents:
+        warned = f"；{len(d.warnings)} 条警告：{_shown('；'.join(d.warnings))}" if d.warnings else ""
+        details[d.doc_id] = f"（表中数值 {d.recognised_text} 在已识别的表里{warned}）"
+    return details
 
 
 def run_docs(settings: Settings, args: Namespace) -> int:
@@ -48,10 +70,10 @@ def run_docs(settings: Settings, args: Namespace) -> int:
         documents = store.documents()
     if not documents:
         raise DatabaseMissingError(str(settings.data_dir))
-    headers = ["doc_id", "部门", "年度", "类型", "范围", "表", "数值", "段落", "源文件"]
+    headers = ["doc_id", "部门", "年度", "类型", "范围", "表", "数值", "已识别", "段落", "警告", "源文件"]
     rows = [
         [d.doc_id, d.department, str(d.year), d.kind, d.scope, str(d.n_tables), str(d.n_cells),
-         str(d.n_passages), ", ".join(d.source_files)]
+         d.recognised_text, str(d.n_passages), str(len(d.warnings)), ", ".join(d.source_files)]
         for d in documents
     ]
     for line in _text_table(headers, rows):
@@ -60,8 +82,10 @@ def run_docs(settings: Settings, args: Namespace) -> int:
     return 0
 
 
-def _ingest_lines(report) -> list[str]:
-    """One line per file (names shown with :func:`_shown`, so a name cannot add a line), then totals."""
+def _ingest_lines(report, details: dict[str, str] | None = None) -> list[str]:
+    """One line per file (names shown with :func:`_shown`, so a name cannot add a line), then totals;
+    ``details`` adds to a loaded document's line (its recognised share and warnings)."""
+    details = details or {}
     lines = []
     for entry in report.entries:
         if entry.status == "failed":
@@ -70,7 +94,8 @@ def _ingest_lines(report) -> list[str]:
             lines.append(f"重复：{_shown(entry.file)} → {_shown(entry.detail)}"
                          f"（与 {_shown(entry.same_as)} 内容相同，未再载入）")
         else:
-            lines.append(f"{INGEST_LABELS[entry.status]}：{_shown(entry.file)} → {_shown(entry.detail)}")
+            extra = details.get(entry.detail, "") if entry.status in ("loaded", "replaced") else ""
+            lines.append(f"{INGEST_LABELS[entry.status]}：{_shown(entry.file)} → {_shown(entry.detail)}{extra}")
     counts = report.counts
     lines.append(
         f"共 {len(report.entries)} 个文件：已载入 {counts['loaded']}，已替换 {counts['replaced']}，"

@@ -21,24 +21,23 @@ def ingest(data_dir: str, workers: str, index: str, *paths: str) -> dict:
 
     from index.ingest import ingest_paths
 
+    embed_model = None
     if index == "stand-in":
-        import index.search.retriever as retriever
         from bench.stand_in_embedding import StandInEmbedding
 
-        retriever.build_embed_model = lambda name: StandInEmbedding(model_name="stand-in")
+        embed_model = StandInEmbedding(model_name="stand-in")
     settings = Settings.from_env(data_dir=Path(data_dir), ingest_workers=int(workers))
     started = time.perf_counter()
     report = ingest_paths(list(paths), settings, refresh=False)
     parse_load_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     index_seconds, embedded = 0.0, None
     if index != "0" and report.changed:
-        from index.search.retriever import refresh_index
+        from index.search.retriever import read_manifest, refresh_index
 
         indexing = time.perf_counter()
-        refresh_index(settings)
+        refresh_index(settings, embed_model)
         index_seconds = time.perf_counter() - indexing
-        manifest = json.loads((settings.index_path / "manifest.json").read_text(encoding="utf-8"))
-        embedded = manifest.get("cache_misses")
+        embedded = (read_manifest(settings.index_path) or {}).get("embedded")
     return {
         "seconds": time.perf_counter() - started, "parse_load_seconds": report.seconds,
         "parse_load_rss_mb": parse_load_rss, "index_seconds": index_seconds,

@@ -47,6 +47,7 @@ from index.cluster import Runner, open_runner
 from index.cluster.rows import FileInput, PublicationRows, RowsFailure
 from index.config import Settings
 from index.errors import BudgetError, DatabaseUnavailableError, DocumentConflictError
+from index.parse.metadata import IdentityOverride
 from index.read.files import SUFFIXES
 from index.read.parts import keys_overlap
 from index.store.database import BudgetStore, connect_read_only, format_version, read_format
@@ -102,11 +103,13 @@ class IngestReport:
 
 
 def ingest_paths(
-    paths: Sequence[Path | str], settings: Settings, progress: bool = False, refresh: bool = True
+    paths: Sequence[Path | str], settings: Settings, progress: bool = False, refresh: bool = True,
+    identity: IdentityOverride | None = None,
 ) -> IngestReport:
-    """Ingest files and folders into ``settings.db_path``; ``refresh=False`` skips the narrative index."""
+    """Ingest files and folders into ``settings.db_path``; ``refresh=False`` skips the narrative index;
+    ``identity`` is what the user states about these files' document (department, year, kind, scope)."""
     with ingest_lock(settings):
-        return _ingest(paths, settings, progress, refresh)
+        return _ingest(paths, settings, progress, refresh, identity)
 
 
 def ensure_database(settings: Settings, progress: bool = False, refresh: bool = True) -> IngestReport | None:
@@ -185,6 +188,11 @@ class _FileState:
     same_as: "_FileState | None" = None  # the earlier file of this run with the same bytes
     entry: IngestEntry | None = None
     seconds: dict[str, float] = field(default_factory=dict)
+    identity: IdentityOverride | None = None  # what the user stated about this run's files
+
+    @property
+    def input(self) -> FileInput:
+        return FileInput(str(self.path), identity=self.identity)
 
     @property
     def pending(self) -> bool:
@@ -194,16 +202,20 @@ class _FileState:
         self.entry = IngestEntry(str(self.path), "failed", message, self.seconds)
 
 
-def _ingest(paths: Sequence[Path | str], settings: Settings, progress: bool, refresh: bool) -> IngestReport:
+def _ingest(paths: Sequence[Path | str], settings: Settings, progress: bool, refresh: bool,
+            identity: IdentityOverride | None = None) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport()
+    earlier_paths: set[str] = set()
     with BudgetStore.open(settings.db_path) as store:
         if not store.is_current:
             earlier = [p for p in store.reset() if Path(p).is_file()]
+            earlier_paths = set(earlier)
             logger.warning("%s was written by another version: rebuilding it from %d files", settings.db_path,
                            len(earlier))
             paths = [*earlier, *paths]
-        states = [_FileState(path) for path in expand_paths(paths)]
+        states = [_FileState(path, identity=identity if str(path) not in earlier_paths else None)
+                  for path in expand_paths(paths)]
         _sort_by_content(states, store, settings)
         runner = open_runner(settings)
         try:
@@ -283,7 +295,7 @@ def _parse(states: list[_FileState], runner: Runner, progress: bool) -> int:
     """Parse every state in parallel (one task per file); returns the pages parsed."""
     pages = 0
     with _progress(len(states), progress) as advance:
-        for i, result in runner.run([[FileInput(str(state.path))] for state in states]):
+        for i, result in runner.run([[state.input] for state in states]):
             state = states[i]
             state.seconds.update(result.seconds)
             if isinstance(result, RowsFailure):
@@ -341,7 +353,7 @@ def _load_group(
 
 def _parse_again(state: _FileState, runner: Runner) -> bool:
     """Parse a file needed to decide on its document (an unchanged or earlier part); False when it no longer parses."""
-    [(_, result)] = runner.run([[FileInput(str(state.path))]])
+    [(_, result)] = runner.run([[state.input]])
     if isinstance(result, RowsFailure):
         logger.warning("%s no longer parses, left out of its document: %s", state.path, result.message)
         return False
@@ -351,7 +363,7 @@ def _parse_again(state: _FileState, runner: Runner) -> bool:
 
 def _parse_joined(parts: list[_FileState], runner: Runner) -> PublicationRows:
     """The parts of one publication read as one text, in file-name order."""
-    [(_, result)] = runner.run([[FileInput(str(part.path)) for part in parts]])
+    [(_, result)] = runner.run([[part.input for part in parts]])
     if isinstance(result, RowsFailure):
         raise BudgetError(result.message)
     return result

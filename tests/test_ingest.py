@@ -148,7 +148,7 @@ def test_a_folder_of_identical_copies_is_one_document_and_duplicates_every_run(t
     for first_status, first_label in (("loaded", "已载入"), ("unchanged", "未变更")):
         assert run_ingest(settings, Namespace(paths=[str(folder)])) == 0
         out = capsys.readouterr().out.splitlines()
-        assert out[0] == f"{first_label}：{kept} → {LUNTAI_ID}"
+        assert out[0].startswith(f"{first_label}：{kept} → {LUNTAI_ID}")
         assert out[1] == f"重复：{folder / 'copy_001.txt'} → {LUNTAI_ID}（与 {kept} 内容相同，未再载入）"
         assert out[200].startswith(f"共 200 个文件：已载入 {int(first_status == 'loaded')}，已替换 0，"
                                    f"未变更 {int(first_status == 'unchanged')}，重复 199，失败 0（用时 ")
@@ -437,7 +437,7 @@ def test_ingest_command_prints_one_line_per_file_and_fails_on_a_bad_file(tmp_pat
     empty.write_bytes(b"")
     assert run_ingest(settings, Namespace(paths=[str(path)])) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == f"已载入：{path} → {BAZHOU_ID}"
+    assert out[0] == f"已载入：{path} → {BAZHOU_ID}（表中数值 100% 在已识别的表里）"
     assert out[1].startswith("共 1 个文件：已载入 1，已替换 0，未变更 0，重复 0，失败 0（用时 ")
     assert out[2].startswith("叙述索引已更新（用时 ")
     assert run_ingest(settings, Namespace(paths=[str(path), str(empty)])) == 1
@@ -457,9 +457,10 @@ def test_docs_command_builds_the_database_and_lists_documents(tmp_path, capsys):
     captured = capsys.readouterr()
     assert f"已载入：{tmp_path / LUNTAI.name} → {LUNTAI_ID}" in captured.err
     lines = captured.out.splitlines()
-    assert lines[0].split() == ["doc_id", "部门", "年度", "类型", "范围", "表", "数值", "段落", "源文件"]
+    assert lines[0].split() == ["doc_id", "部门", "年度", "类型", "范围", "表", "数值", "已识别", "段落", "警告", "源文件"]
     assert [line.split()[0] for line in lines[2:5]] == [XUCHANG_ID, BAZHOU_ID, LUNTAI_ID]
     assert lines[2].split()[1:5] == ["许昌市人力资源和社会保障局", "2023", "决算", "部门"]
+    assert lines[2].split()[7] == "100%"
     assert lines[2].endswith(str(tmp_path / XUCHANG.name))
     assert lines[-1] == "共 3 个文件"
 
@@ -498,3 +499,19 @@ def test_a_database_of_an_older_format_is_rebuilt_when_every_file_lies_outside_t
     assert [(e.status, e.detail) for e in report.entries] == [("loaded", BAZHOU_ID)]
     with BudgetStore.open(settings.db_path, read_only=True) as store:
         assert store.is_current and [d.doc_id for d in store.documents()] == [BAZHOU_ID]
+
+
+def test_what_the_user_states_about_a_files_identity_wins_and_is_recorded(tmp_path, capsys):
+    from assistant.cli import main
+
+    data_dir = tmp_path / "data"
+    [path] = copy_seeds(data_dir, BAZHOU)
+    assert main(["--data-dir", str(data_dir), "ingest", str(path), "--department", "巴州人社局本级",
+                 "--year", "2025", "--kind", "预算", "--scope", "部门"]) == 0
+    line = capsys.readouterr().out.splitlines()[0]
+    assert line.startswith(f"已载入：{path} → 2025-预算-部门-巴州人社局本级（表中数值 100% 在已识别的表里")
+    with BudgetStore.open(settings_for(data_dir).db_path, read_only=True) as store:
+        [document] = store.documents()
+        source = store.connection.execute("SELECT identity_source FROM documents").fetchone()[0]
+    assert (document.department, document.year, document.recognised_text, source) == (
+        "巴州人社局本级", 2025, "100%", "user")

@@ -129,7 +129,7 @@ def test_a_file_name_with_control_characters_is_one_line_of_the_ingest_report(tm
     assert len(out) == 3
     assert out[0].startswith("失败：a\\n已载入：fake.txt → 2024-预算-部门-假\\x1b[31m\\u202e.txt: ")
     assert out[1].startswith("失败：b\\xff.txt: ")
-    assert out[2].startswith("共 2 个文件：已载入 0，已替换 0，未变更 0，失败 2")
+    assert out[2].startswith("共 2 个文件：已载入 0，已替换 0，未变更 0，重复 0，失败 2")
 
 
 def test_a_loaded_file_with_a_line_break_in_its_name_is_one_line(capsys):

@@ -263,3 +263,14 @@ def test_the_bm25_matrix_is_the_one_bm25s_computes(seed_passages):
     assert np.allclose(ours.scores["data"], theirs.scores["data"], rtol=1e-6)
     query = ours.get_tokens_ids(shared_tokenizer()("机关运行经费为什么减少"))
     assert np.allclose(ours.get_scores(query), theirs.get_scores(query), rtol=1e-6)
+
+
+def test_the_catalogs_names_are_single_tokens_of_the_index_and_its_queries(index_settings, retriever):
+    """The loaded tables' own names (科目, 项目, 部门) are jieba words, read from the database, not a hand list."""
+    from index.search.tokens import shared_tokenizer
+
+    words = read_manifest(index_settings.index_path)["words"]
+    assert {"人力资源和社会保障管理事务", "轮台县人力资源和社会保障局"} <= set(words)
+    assert "人力资源和社会保障管理事务" in shared_tokenizer(tuple(words))("人力资源和社会保障管理事务预算多少")
+    hits = retriever.retrieve("社会保险补贴为什么增加", doc_ids=["2024-预算-部门-轮台县人力资源和社会保障局"], k=1)
+    assert "社会保险补贴" in hits[0].passage.text

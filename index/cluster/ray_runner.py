@@ -106,7 +106,7 @@ class RayRunner:
         path = Path(file.path)
         try:
             if path.is_file() and 0 < path.stat().st_size <= self.settings.max_file_mb * 1024 * 1024:
-                return FileInput(file.path, path.read_bytes())
+                return replace(file, data=path.read_bytes())
         except OSError:
             pass
         return file

@@ -22,6 +22,7 @@ import pyarrow as pa
 from index.config import Settings
 from index.errors import BudgetError, UnreadableDocumentError
 from index.model import Document, Passage, SourceText
+from index.parse.metadata import IdentityOverride
 from index.read.files import read_source
 from index.read.parts import PartKey, join_sources, part_key
 
@@ -34,6 +35,7 @@ class FileInput:
 
     path: str
     data: bytes | None = None
+    identity: IdentityOverride | None = None  # what the user stated about the document (ingest --department …)
 
 
 @dataclass
@@ -95,7 +97,7 @@ def publication_rows(
     sources = [_read(file, settings) for file in files]
     seconds["read"] = time.perf_counter() - started
     source = join_sources(sources)
-    prepared = prepare_source(source)
+    prepared = prepare_source(source, files[0].identity)
     seconds.update(prepared.seconds)
     started = time.perf_counter()
     frames = document_frames(
@@ -120,15 +122,16 @@ def read_file(path: Path, settings: Settings) -> SourceText:
     return read_source(path, max_bytes=settings.max_file_mb * 1024 * 1024)
 
 
-def prepare_source(source: SourceText) -> PreparedDocument:
-    """Parse a read file; cut its passages, variances and executions; audit it (解析)."""
+def prepare_source(source: SourceText, identity: IdentityOverride | None = None) -> PreparedDocument:
+    """Parse a read file (``identity``: what the user stated); cut its passages, variances and executions;
+    audit it (解析)."""
     from index.audit.narrative import audit_document
     from index.narrative.passages import cut_blocks, cut_passages
     from index.narrative.variances import extract_executions, extract_variances
     from index.parse.document import parse_document
 
     started = time.perf_counter()
-    document = parse_document(source)
+    document = parse_document(source, identity)
     parsed = time.perf_counter()
     blocks = cut_blocks(document)
     passages = cut_passages(document, blocks)

@@ -55,6 +55,7 @@ class WantedRows:
     row_keys: list[bytes]
     text_keys: list[bytes]
     digest: str
+    words: tuple[str, ...] = ()  # the catalog's words for the tokenizer (tokens.catalog_words)
 
 
 def fingerprint(digest: str, model_name: str, qdrant_url: str = "") -> str:
@@ -169,7 +170,8 @@ def _build_version(wanted: WantedRows, layout: IndexLayout, model_name: str, loa
                                              _previous(layout, current, model_name), cache,
                                              layout.root / f"embeddings-{model_slug(model_name)}.npz", load_model)
         dim = int(vectors.shape[1])
-    tokens, token_offsets, vocab = _tokens(wanted, old, current)
+    words = tuple(sorted(set(wanted.words) | set(current.manifest.get("words", ()) if current else ())))
+    tokens, token_offsets, vocab = _tokens(wanted, old, current, words)
     from index.search.tokens import SIGNATURE, build_bm25
 
     stage("indexing")
@@ -185,6 +187,7 @@ def _build_version(wanted: WantedRows, layout: IndexLayout, model_name: str, loa
     manifest = {
         "fingerprint": fingerprint(wanted.digest, model_name, qdrant_url), "embed_model": model_name, "dim": dim,
         **location, "tokenizer": SIGNATURE, "new_rows": len(new), "embedded": embedded, "reused": reused,
+        "words": list(words),
     }
     version = layout.new_version()
     write_version(version, manifest, content)
@@ -246,11 +249,13 @@ def _previous(layout: IndexLayout, current: IndexVersion | None, model_name: str
     return None
 
 
-def _tokens(wanted: WantedRows, old: list[int | None], current: IndexVersion | None
+def _tokens(wanted: WantedRows, old: list[int | None], current: IndexVersion | None, words: tuple[str, ...]
             ) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
     """BM25 token ids of every row, concatenated, with row offsets and the vocabulary.
 
-    Unchanged rows copy their ids from the current version; new rows are tokenized (jieba).
+    Unchanged rows copy their ids from the current version; new rows are tokenized (jieba, with the
+    catalog's ``words``, which only grow: an older row keeps the pieces of a name added later, which a
+    query cut in search mode also yields).
     """
     from index.search.tokens import SIGNATURE, bm25_text, shared_tokenizer, token_ids
 
@@ -258,7 +263,7 @@ def _tokens(wanted: WantedRows, old: list[int | None], current: IndexVersion | N
         old, current = [None] * len(old), None  # tokenized otherwise: every row again
     vocab = current.vocab() if current is not None else {}
     new_rows = [p for p, o in zip(wanted.passages, old) if o is None]
-    tokenizer = shared_tokenizer() if new_rows else None
+    tokenizer = shared_tokenizer(words) if new_rows else None
     new_ids = [token_ids(tokenizer(bm25_text(p)), vocab) for p in new_rows]
     old_tokens = np.asarray(current.tokens) if current is not None else np.zeros(0, np.int32)
     old_offsets = np.asarray(current.token_offsets) if current is not None else np.zeros(1, np.int64)
@@ -287,8 +292,10 @@ def _wanted(con: Any) -> WantedRows:
     count, digest = con.execute(DIGEST_SQL).fetchone()
     passages = [Passage(pid, doc, PassageKind(kind), tuple(path.split(" > ")) if path else (), text, start, end, page)
                 for pid, doc, kind, path, text, start, end, page, _, _ in rows]
+    from index.search.tokens import catalog_words
+
     return WantedRows(passages, [r[8].encode("ascii") for r in rows], [r[9].encode("ascii") for r in rows],
-                      f"{count}:{digest}")
+                      f"{count}:{digest}", catalog_words(con))
 
 
 def _has_passages(con: Any) -> bool:

@@ -154,8 +154,9 @@ class NarrativeRetriever:
     def load(cls, settings: Settings, embed_model: BaseEmbedding | None = None) -> "NarrativeRetriever":
         """Open the current version, rebuilding it first when it is stale or damaged (see ``_checked``)."""
         started = time.perf_counter()
-        tokenizer = _Later("tokenizer", shared_tokenizer)  # jieba's dictionary: the longest part of opening
         version = _checked(settings, embed_model)
+        words = tuple(version.manifest.get("words", ()))  # cut the query as the index was cut
+        tokenizer = _Later("tokenizer", lambda: shared_tokenizer(words))  # jieba's dictionary: the longest part
         if embed_model is not None:
             model = _Later("embed-model", lambda: embed_model)
         else:

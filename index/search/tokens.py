@@ -33,14 +33,26 @@ SIGNATURE = hashlib.sha256("\n".join([jieba.__version__, *DOMAIN_WORDS, *sorted(
                                       BM25_TEXT]).encode("utf-8")).hexdigest()[:16]
 
 
-class Tokenizer:
-    """jieba (search mode) with budget terms added, on a private dictionary instance."""
+# The loaded documents' own names (subjects, projects, departments) are words too: "catalog words", read
+# from the database at each refresh and kept in the version's manifest, so a query is cut as its index was.
+CATALOG_WORDS_SQL = """
+SELECT DISTINCT name FROM (
+    SELECT subject_name AS name FROM cells UNION ALL SELECT project_name FROM cells
+    UNION ALL SELECT row_label FROM cells WHERE subject_code IS NOT NULL
+    UNION ALL SELECT department FROM documents UNION ALL SELECT unnest(aliases) FROM documents
+) WHERE name IS NOT NULL ORDER BY name
+"""
+_CATALOG_WORD = re.compile(r"^[\u4e00-\u9fff（）()]{3,20}$")
 
-    def __init__(self) -> None:
+
+class Tokenizer:
+    """jieba (search mode) with budget terms and the catalog's words added, on a private dictionary instance."""
+
+    def __init__(self, words: tuple[str, ...] = ()) -> None:
         jieba.setLogLevel(logging.WARNING)  # jieba logs its dictionary loading to stderr at DEBUG
         self._jieba = jieba.Tokenizer()
         self._jieba.initialize()
-        for word in DOMAIN_WORDS:
+        for word in (*DOMAIN_WORDS, *words):
             self._jieba.add_word(word)
 
     def __call__(self, text: str) -> list[str]:
@@ -48,17 +60,26 @@ class Tokenizer:
         return [t for t in tokens if t and _TOKEN.search(t) and t not in STOPWORDS]
 
 
-_shared: Tokenizer | None = None
+_shared: dict[tuple[str, ...], Tokenizer] = {}
 _shared_lock = threading.Lock()
 
 
-def shared_tokenizer() -> Tokenizer:
-    """One tokenizer per process (loading jieba's dictionary takes about a second); it is read-only once made."""
-    global _shared
+def shared_tokenizer(words: tuple[str, ...] = ()) -> Tokenizer:
+    """One tokenizer per process and word list (loading jieba's dictionary takes about a second); read-only
+    once made."""
     with _shared_lock:
-        if _shared is None:
-            _shared = Tokenizer()
-        return _shared
+        if words not in _shared:
+            _shared.clear()  # a new version's words replace the old ones
+            _shared[words] = Tokenizer(words)
+        return _shared[words]
+
+
+def catalog_words(con: Any) -> tuple[str, ...]:
+    """The loaded documents' names worth one token each (科目, 项目 and department names), sorted."""
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    if not {"cells", "documents"} <= tables:
+        return ()
+    return tuple(name for (name,) in con.execute(CATALOG_WORDS_SQL).fetchall() if _CATALOG_WORD.match(name))
 
 
 def bm25_text(passage: Passage) -> str:

@@ -65,6 +65,12 @@ class DocumentSummary:
     n_cells: int
     n_passages: int
     source_files: tuple[str, ...]
+    recognised_share: float | None = None  # numeric cells in tables of a recognised kind, of all in table rows
+    warnings: tuple[str, ...] = ()  # what could not be read
+
+    @property
+    def recognised_text(self) -> str:
+        return f"{self.recognised_share:.0%}" if self.recognised_share is not None else "–"
 
 
 def connect_read_only(path: Path | str) -> duckdb.DuckDBPyConnection:
@@ -196,12 +202,15 @@ class BudgetStore:
                    (SELECT count(*) FROM tables t WHERE t.doc_id = d.doc_id),
                    (SELECT count(*) FROM cells c WHERE c.doc_id = d.doc_id),
                    (SELECT count(*) FROM passages p WHERE p.doc_id = d.doc_id),
-                   (SELECT coalesce(list(s.path ORDER BY s.path), []) FROM source_files s WHERE s.doc_id = d.doc_id)
+                   (SELECT coalesce(list(s.path ORDER BY s.path), []) FROM source_files s WHERE s.doc_id = d.doc_id),
+                   CASE WHEN d.numeric_cells > 0 THEN d.recognised_cells / d.numeric_cells END,
+                   coalesce(d.warnings, [])
             FROM documents d
             ORDER BY d.year, d.department, d.kind, d.scope
             """
         ).fetchall()
-        return [DocumentSummary(*row[:10], source_files=tuple(row[10])) for row in rows]
+        return [DocumentSummary(*row[:10], source_files=tuple(row[10]), recognised_share=row[11],
+                                warnings=tuple(row[12])) for row in rows]
 
     def load_document(
         self,
