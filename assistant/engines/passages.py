@@ -114,9 +114,10 @@ class PassageEngine:
         asked = term_key(match.group(1) or match.group(2) or "")
         if not asked:
             return []
-        rows = self.connection.execute(
+        rows = self.connection.execute(  # entries whose text holds the term's first characters, quotes and spaces aside
             "SELECT passage_id FROM passages WHERE kind = 'glossary' AND doc_id IN (SELECT unnest(?)) "
-            "ORDER BY doc_id, line_start", [parsed.doc_ids]).fetchall()
+            "AND contains(regexp_replace(text, '[\\s“”‘’\"]', '', 'g'), ?) ORDER BY doc_id, line_start",
+            [parsed.doc_ids, asked[:2]]).fetchall()
         hits = []
         for passage in self.passages([r[0] for r in rows]):
             head = _GLOSSARY_HEAD.match(name_key(passage.text))

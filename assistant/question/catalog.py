@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import duckdb
 
@@ -79,12 +80,50 @@ class Term:
         return "project" if self.projects and not self.labels - self.projects else "label"
 
 
+@dataclass(frozen=True)
+class DocumentName:
+    """One way a question may name a document."""
+
+    alias: str
+    document: DocumentRef
+    place_only: bool  # only the place (轮台县): counts when no department is named
+    bare: bool  # no place in it (人社局): counts only where no place name precedes it
+
+
+class NameIndex:
+    """Every document name of the catalog, found in a question without a pass over every document.
+
+    Built once per catalog; a question looks up only the names starting with one of its characters.
+    """
+
+    def __init__(self, documents: list[DocumentRef]) -> None:
+        self.bare = {a for d in documents for a in d.bare}
+        self._by_first: dict[str, list[DocumentName]] = {}
+        names = [DocumentName(a, d, _place_only(a, d), a in d.bare) for d in documents for a in d.aliases]
+        for name in sorted(names, key=lambda n: -len(n.alias)):
+            self._by_first.setdefault(name.alias[0], []).append(name)
+
+    def present(self, text: str) -> list[DocumentName]:
+        """The names printed in ``text``, longest first."""
+        found = [n for char in set(text) for n in self._by_first.get(char, ()) if n.alias in text]
+        return sorted(found, key=lambda n: -len(n.alias))
+
+
+def _place_only(alias: str, document: DocumentRef) -> bool:
+    place, _ = split_department(document.department)
+    return bool(place) and alias in place_variants(place)
+
+
 @dataclass
 class Catalog:
     """The loaded documents and the names in their tables."""
 
     documents: list[DocumentRef]
     terms: dict[str, Term]
+
+    @cached_property
+    def names(self) -> NameIndex:
+        return NameIndex(self.documents)
 
     @classmethod
     def load(cls, connection: duckdb.DuckDBPyConnection) -> "Catalog":

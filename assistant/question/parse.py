@@ -16,11 +16,10 @@ from typing import Sequence
 
 import cn2an
 
-from assistant.question.catalog import Catalog, DocumentRef, Term, expand_synonyms
+from assistant.question.catalog import Catalog, DocumentName, DocumentRef, Term, expand_synonyms
 from assistant.question.concepts import CONCEPT_WORDS, FUND_WORDS, Concept
 from assistant.question.lexicon import (
-    ASCENDING_CUES, COLUMN_CONCEPTS, FACT_CUES, INTENT_CUES, MEASURE_WORDS, SUPERLATIVES, Intent, place_variants,
-    split_department, translate_english,
+    ASCENDING_CUES, COLUMN_CONCEPTS, FACT_CUES, INTENT_CUES, MEASURE_WORDS, SUPERLATIVES, Intent, translate_english,
 )
 from index.model import Measure
 from index.text import name_key
@@ -115,7 +114,7 @@ def normalize_question(question: str) -> str:
 
 def parse_question(question: str, catalog: Catalog) -> ParsedQuestion:
     text = normalize_question(question)
-    documents, text, out_of_scope, named = _match_documents(text, catalog.documents)
+    documents, text, out_of_scope, named = _match_documents(text, catalog)
     years, text = _years(text, documents if named else catalog.documents)
     kind = "决算" if "决算" in text and "预算" not in text.replace("年初预算", "") else None
     if kind is None and re.search(r"预算(?!数)", text.replace("年初预算", "")) and not re.search("决算", text) \
@@ -144,48 +143,46 @@ def parse_question(question: str, catalog: Catalog) -> ParsedQuestion:
 
 # -- documents -----------------------------------------------------------------------------------------
 
-def _match_documents(text: str, documents: list[DocumentRef]) -> tuple[list[DocumentRef], str, str, bool]:
+def _match_documents(text: str, catalog: Catalog) -> tuple[list[DocumentRef], str, str, bool]:
     """Documents named in ``text`` (every loaded one when none is named), the text without the names,
     why no loaded document can answer (a department mentioned that is not loaded), and whether any was named."""
+    present = catalog.names.present(text)
     named: list[tuple[int, DocumentRef]] = []
     for place_only in (False, True):  # a department's name first; a bare place (轮台县) only when none is named
-        named = _named(text, documents, place_only)
+        named = _named(text, [n for n in present if n.place_only == place_only])
         if named:
             break
-    bare = {a for d in documents for a in d.bare}
+    bare = catalog.names.bare
     unnamed = text
-    for alias in sorted({a for d in documents for a in d.aliases if not _is_place_only(a, d)}, key=len, reverse=True):
+    for alias in dict.fromkeys(n.alias for n in present if not n.place_only):
         unnamed = _remove(unnamed, alias, alias in bare)
     for mention in _MENTION.findall(unnamed):
         return [], text, f"没有载入“{mention}”的文件", False
     if not named:
         for mention in _ORG_MENTION.findall(unnamed):
             return [], text, f"没有载入“{mention}”的文件", False
-    for alias in sorted({a for d in documents for a in d.aliases}, key=len, reverse=True):
+    for alias in dict.fromkeys(n.alias for n in present):
         text = _remove(text, alias, alias in bare)
     text = text.replace("|", "")
     if not named:
-        return list(documents), text, "", False
+        return list(catalog.documents), text, "", False
     named.sort(key=lambda item: item[0])
     return list(dict.fromkeys(document for _, document in named)), text, "", True
 
 
-def _named(text: str, documents: list[DocumentRef], place_only: bool) -> list[tuple[int, DocumentRef]]:
+def _named(text: str, names: list[DocumentName]) -> list[tuple[int, DocumentRef]]:
     """(position, document) of each document named in ``text``, by the longest names first.
 
     A name inside a longer name of another document does not count (人社局 inside 轮台人社局), and a
     bare organisation name counts only where no place name precedes it (财政局 in 北京市财政局).
     """
     spans: list[tuple[int, int, DocumentRef]] = []
-    for document in documents:
-        for alias in document.aliases:
-            if _is_place_only(alias, document) != place_only:
-                continue
-            for match in re.finditer(re.escape(alias), text):
-                start = match.start()
-                if alias in document.bare and start > 0 and text[start - 1] in "省市区县州旗盟":
-                    continue
-                spans.append((start, match.end(), document))
+    for name in names:
+        start = text.find(name.alias)
+        while start >= 0:
+            if not (name.bare and start > 0 and text[start - 1] in "省市区县州旗盟"):
+                spans.append((start, start + len(name.alias), name.document))
+            start = text.find(name.alias, start + 1)
     kept: list[tuple[int, int, DocumentRef]] = []
     for start, end, document in sorted(spans, key=lambda s: -(s[1] - s[0])):
         inside_other = any(s <= start and end <= e and e - s > end - start and d is not document for s, e, d in kept)
@@ -203,11 +200,6 @@ def _remove(text: str, alias: str, bare: bool) -> str:
     if not bare:
         return text.replace(alias, "|")
     return re.sub(rf"(?<![省市区县州旗盟]){re.escape(alias)}", "|", text)
-
-
-def _is_place_only(alias: str, document: DocumentRef) -> bool:
-    place, _ = split_department(document.department)
-    return bool(place) and alias in place_variants(place)
 
 
 def _years(text: str, documents: list[DocumentRef]) -> tuple[list[int], str]:
@@ -270,7 +262,8 @@ def _match_subjects(text: str, terms: dict[str, Term], quoted: Sequence[str] = (
     candidates += [(key, Subject(key, 0, term=term, key=key)) for key, term in terms.items()
                    if key not in GENERIC_LABELS and len(key) >= 2]
     candidates += [(key, Subject(key, 0, term=Term(key), key=key)) for key in quoted if key not in terms]
-    spans = [(m.start(), m.end(), subject) for key, subject in candidates for m in re.finditer(re.escape(key), text)]
+    spans = [(m.start(), m.end(), subject) for key, subject in candidates if key in text
+             for m in re.finditer(re.escape(key), text)]
     inside = [(m.start(), m.end()) for key in quoted for m in re.finditer(re.escape(key), text)]
     spans = [(s, e, subject) for s, e, subject in spans
              if not any(qs <= s and e <= qe and (qs, qe) != (s, e) for qs, qe in inside)]
