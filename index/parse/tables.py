@@ -91,18 +91,21 @@ def parse_tables(lines: list[Line], file: str) -> tuple[list[Table], list[str]]:
 def cell_coverage(lines: list[Line], tables: list[Table]) -> tuple[int, int]:
     """(numeric cells in tables of a recognised kind, numeric cells in all table rows) of a document.
 
-    A row's numbers are its values: digits-only cells before its first text cell are subject codes.
-    The share tells how much of a document's figures the parser understood; unrecognised tables
-    are kept (kind OTHER) but count as not understood.
+    A row counts when its values were stored in a table of a recognised kind (rows read but lost count
+    against it). A row's numbers are its values: digits-only cells before its first text cell are
+    subject codes. The share tells how much of a document's figures the parser understood;
+    unrecognised tables are kept (kind OTHER) but count as not understood.
     """
-    recognised_lines = {n for t in tables if t.kind is not TableKind.OTHER for n in range(t.line_start, t.line_end + 1)}
+    recognised_lines = {n for t in tables if t.kind is not TableKind.OTHER for r in t.rows if r.cells
+                        for n in (r.line, *(c.line for c in r.cells))}
     total = recognised = 0
     for item in read_items(lines):
         if not item.is_row:
             continue
         values = value_cells(item.cells or [])
         total += values
-        recognised += values if item.line in recognised_lines else 0
+        stored = item.line in recognised_lines or not recognised_lines.isdisjoint(item.cell_lines)
+        recognised += values if stored else 0
     return recognised, total
 
 
@@ -384,9 +387,12 @@ def _is_fragment(item: Item, previous: Item) -> bool:
 def _merge(parts: list[_Part], file: str, warnings: list[str]) -> list[Table]:
     tables: list[Table] = []
     last: _Part | None = None
+    header: list[Item] = []  # the header of the table being merged: a page without one reads under it
     for part in parts:
         if last is not None and _continues(part, last):
             table = tables[-1]
+            if not part.header and part.kind not in PERFORMANCE:
+                part.header = header
             _add_rows(table, part, warnings)
             logger.info("%s: %s continues at line %d", file, table.name, part.line_start)
         else:
@@ -394,6 +400,7 @@ def _merge(parts: list[_Part], file: str, warnings: list[str]) -> list[Table]:
                           line_start=part.line_start, line_end=part.line_end, page=part.page)
             tables.append(table)
             _add_rows(table, part, warnings)
+            header = part.header
         last = part
     return tables
 
