@@ -43,6 +43,7 @@ _SCOPES: list[tuple[str, tuple[str, ...]]] = [  # section title keyword → tabl
     ("国有资本", ("state_capital",)),
     ("一般公共预算", ("general_expenditure",)),
     ("财政拨款收", ("fiscal_summary",)),
+    ("财政拨款支出", ("fiscal_expenditure", "general_expenditure")),
     ("收支", ("summary",)),
     ("收入支出", ("summary",)),
     ("收入", ("income", "summary")),

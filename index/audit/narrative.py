@@ -45,6 +45,7 @@ logger = logging.getLogger(__name__)
 RATIO_SLACK = 0.001  # a ratio recomputed from rounded cells may miss the printed one by this much more
 _TOKEN = re.compile(rf"(?P<amount>{NUMBER})\s*(?P<unit>{UNIT_PATTERN})|(?P<pct>{NUMBER})\s*[%％]")
 _SENTENCE = re.compile(r"[。；;\n]")
+_YEAR_MEASURE = re.compile(r"(\d{4})\s*年度?(?:[^，,。\d]{0,8}?)(?:预算|决算|执行)数?(?:为|是)?\s*$")  # “2025年预算数为”
 _CHANGE_END = re.compile(r"(?P<dir>增加|减少|增长|下降|增减)(?:\s*[（(](?:增加|减少|增长|下降)[)）])?\s*$")
 _COMPARATOR = re.compile(r"(?:与(?:上年|\d{4}年)度?相比[，,]?|(?:比|较)(?:上年|\d{4}年)度?(?:预算|决算)?数?)")
 _PART_TITLE = re.compile(r"(?:预算|决算)(?:编制)?(?:情况)?说明$")
@@ -74,8 +75,9 @@ class _Subject:
 class _Auditor:
     """Findings of one document's narrative, over its cell index."""
 
-    def __init__(self, index: CellIndex, doc_id: str, department: str = "") -> None:
+    def __init__(self, index: CellIndex, doc_id: str, department: str = "", year: int | None = None) -> None:
         self.index = index
+        self.year = year
         self.doc_id = doc_id
         self.department = re.sub(r"\s+", "", department)
         self.final = index.final
@@ -178,6 +180,9 @@ class _Auditor:
             self._compare(block, token.start(), token.end(), sentence, amount, linked, subject_text, slack)
 
     def _measure(self, before: str, scope: str | tuple[str, ...]) -> str | None:
+        said = _YEAR_MEASURE.search(before)
+        if said and self.year and int(said[1]) < self.year:
+            return "prior_year"  # “2025年预算数为 9.23 万元” in a 2026 budget
         measure = measure_from_words(before)
         if measure is None and self.final and "three_public" in _kinds(scope) and "预算" in before:
             return "adjusted_budget"  # “三公” 预算数 of a 决算 document
@@ -203,6 +208,10 @@ class _Auditor:
                           message=f"文中 0 万元，{place}为空", **lines)
             return
         table_value = 0.0 if value is None else value
+        if not agrees(amount, table_value, slack + cell.slack):
+            beside = self._same_row_cell(cell, amount, slack)
+            if beside is not None:  # the row is certain, its column a guess: the cell that agrees
+                cell, value, table_value, place = beside, beside.value, beside.value, where(beside)
         difference = round(amount - table_value, 4)
         status = ("match" if agrees(amount, table_value, slack)
                   else "rounding" if agrees(amount, table_value, slack + cell.slack) else "mismatch")
@@ -213,6 +222,11 @@ class _Auditor:
                    "mismatch": f"文中 {stated} 万元 ≠ {place} {shown}（差 {difference:+.2f}）"}[status]
         self.add_cell(cell, kind="narrative_vs_table", status=status,
                       table_value=value, difference=difference, message=message, **lines)
+
+    def _same_row_cell(self, cell: CellRef, amount: float, slack: float) -> CellRef | None:
+        """Another amount column of the linked row (项目支出 beside 合计) that states the amount."""
+        row = self.index.rows(cell.table_id).get(cell.row_index, [])
+        return next((c for c in row if c is not cell and c.value and agrees(amount, c.value, slack + c.slack)), None)
 
     def _audit_percent(self, block: Block, token: re.Match, before: str, current: _Subject | None,
                        sentence: str) -> None:
@@ -302,7 +316,8 @@ def _reported(check: dict, wrong: set[tuple[int | None, float | None]]) -> bool:
 
 
 def _document_auditor(document: Document) -> _Auditor:
-    return _Auditor(CellIndex.from_document(document), document.meta.doc_id, document.meta.department)
+    return _Auditor(CellIndex.from_document(document), document.meta.doc_id, document.meta.department,
+                    document.meta.year)
 
 
 def _amount_count(text: str) -> int:

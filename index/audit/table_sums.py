@@ -25,6 +25,8 @@ _SPLIT_KINDS = {"expenditure", "general_expenditure", "general_basic", "general_
 _SPLIT_MEASURES = {"basic", "project", "personnel", "public"}
 _PAIRS = ({"basic", "project"}, {"personnel", "public"})  # a total splits into both, or is not checked
 _EMPTY_NOTE = re.compile(r"(?:为|是)空表|无数据")
+_SUBTOTAL_COLUMN = re.compile(r"(?:小计|合计|总计|总数|总额)$")
+_SUBSET_COLUMN = re.compile(r"其中|采购")
 
 
 def check_tables(index: CellIndex, final: bool) -> list[dict]:
@@ -90,13 +92,16 @@ def _describe(cell: CellRef, value: float | None = None) -> str:
 def _parent_sums(rows: dict[int, list[CellRef]]) -> list[dict]:
     """A subject row (or the total row) equals the sum of its children, column by column."""
     found = []
+    section = _sections(rows)
     subject_rows = [cells for cells in rows.values() if cells[0].subject_code]
     for cells in rows.values():
         first = cells[0]
         if first.subject_code:
             children = [r for r in subject_rows if _parent_code(r[0]) == first.subject_code
-                        and r[0].subject_system == first.subject_system and r[0].panel == first.panel]
-        elif first.is_total_row or (first.panel and _is_named_total(first.row_label)):
+                        and r[0].subject_system == first.subject_system and r[0].panel == first.panel
+                        and section[r[0].row_index] == section[first.row_index]]
+        elif (first.is_total_row or (first.panel and _is_named_total(first.row_label))) \
+                and len(set(section.values())) == 1:
             children = [r for r in subject_rows if r[0].subject_level == 1 and r[0].panel == first.panel]
         else:
             continue
@@ -118,6 +123,21 @@ def _parent_sums(rows: dict[int, list[CellRef]]) -> list[dict]:
             if check:
                 found.append(check)
     return found
+
+
+def _sections(rows: dict[int, list[CellRef]]) -> dict[int, int]:
+    """Each row's section: a consolidated table lists its subjects again for each unit (单位 rows between),
+    so a 类 printed a second time starts a new section; sums hold within a section."""
+    section, seen, current = {}, set(), 0
+    for index in sorted(rows):
+        first = rows[index][0]
+        key = (first.subject_code, first.subject_system, first.panel)
+        if first.subject_level == 1 and first.project_name is None:
+            if key in seen:
+                current, seen = current + 1, set()
+            seen.add(key)
+        section[index] = current
+    return section
 
 
 def _is_named_total(label: str) -> bool:
@@ -145,28 +165,55 @@ def _one_row_per_code(children: list[list[CellRef]]) -> list[list[CellRef]]:
 
 
 def _total_splits(rows: dict[int, list[CellRef]]) -> list[dict]:
-    """合计 = 基本支出 + 项目支出 (人员经费 + 公用经费; the economic columns of 表7) on every row."""
+    """合计 = 基本支出 + 项目支出 (人员经费 + 公用经费; the economic columns of 表7) on every row, for the
+    row's total and for each column group's own total (当年预算/小计, 上年结转结余/小计)."""
     found = []
     for cells in rows.values():
-        totals = [c for c in cells if c.measure == "total" and c.value is not None]
-        if not totals:
-            continue
-        total = totals[0]
-        kind = total.table_kind
-        parts = [c for c in cells if c.column_path != total.column_path and (
-            c.measure in _SPLIT_MEASURES or (c.measure == "other" and kind in ("expenditure", "general_project")))]
-        parts = [c for c in parts if not (c.measure == "basic" and any(p.measure in ("personnel", "public")
-                                                                      and p.column_path.startswith(c.column_path)
-                                                                      for p in parts))]
-        if not any(c.value is not None for c in parts) or not any(pair <= {c.measure for c in parts} for pair in _PAIRS):
-            continue  # a split column the template does not name (人员类 …) would make any sum wrong
-        value = round(sum(c.value or 0.0 for c in parts), 4)
-        names = " + ".join(c.column_path.split("/")[-1] for c in parts)
-        check = _check("total_split", total, parts[0], value, _describe(total), f"{names} = {format_amount(value)}",
-                       rounding_tolerance(total, [c for c in parts if c.value is not None]))
-        if check:
-            found.append(check)
+        for total in [c for c in cells if c.measure == "total" and c.value is not None]:
+            parts = _split_parts(total, cells)
+            if parts is None:
+                continue
+            value = round(sum(c.value or 0.0 for c in parts), 4)
+            names = " + ".join(c.column_path.split("/")[-1] for c in parts)
+            check = _check("total_split", total, parts[0], value, _describe(total),
+                           f"{names} = {format_amount(value)}",
+                           rounding_tolerance(total, [c for c in parts if c.value is not None]))
+            if check:
+                found.append(check)
     return found
+
+
+def _split_parts(total: CellRef, cells: list[CellRef]) -> list[CellRef] | None:
+    """The cells a total splits into, or None when the row's columns do not name a whole split.
+
+    The parts sit in the total's own column group; a group with its own subtotal (基本支出/小计,
+    项目支出/项目支出总数) counts by that subtotal; “其中” and 政府采购 columns are subsets beside the split.
+    A column with an amount that is no part (专项业务经费 in a template whose kinds the split does not
+    know) would make any sum wrong, so the row is not checked.
+    """
+    group = total.column_path.rpartition("/")[0]
+    prefix = f"{group}/" if group else ""
+    members = [c for c in cells if c.column_path.startswith(prefix) and c.column_path != total.column_path
+               and not _SUBSET_COLUMN.search(c.column_path)]
+    subtotalled = {c.column_path.rpartition("/")[0] + "/" for c in members
+                   if c.column_path.rpartition("/")[0] != group and _SUBTOTAL_COLUMN.search(c.column_path)}
+    members = [c for c in members if not any(c.column_path.startswith(g) and not _is_subtotal_of(c, g)
+                                             for g in subtotalled)]
+    kind = total.table_kind
+    parts = [c for c in members if c.measure in _SPLIT_MEASURES
+             or (c.measure == "other" and kind in ("expenditure", "general_project"))]
+    parts = [c for c in parts if not (c.measure == "basic" and any(p.measure in ("personnel", "public")
+                                                                  and p.column_path.startswith(c.column_path)
+                                                                  for p in parts))]
+    if any(c.value for c in members if c not in parts):
+        return None
+    if not any(c.value is not None for c in parts) or not any(pair <= {c.measure for c in parts} for pair in _PAIRS):
+        return None  # a split column the template does not name (人员类 …) would make any sum wrong
+    return parts
+
+
+def _is_subtotal_of(cell: CellRef, group: str) -> bool:
+    return cell.column_path.rpartition("/")[0] + "/" == group and bool(_SUBTOTAL_COLUMN.search(cell.column_path))
 
 
 def _three_public_sums(rows: dict[int, list[CellRef]]) -> list[dict]:
@@ -196,9 +243,11 @@ def _three_public_sums(rows: dict[int, list[CellRef]]) -> list[dict]:
 
 def _cross_tables(index: CellIndex, final: bool) -> list[dict]:
     """The same total printed in two tables has one value."""
+    # a 财政拨款 total stands for the 一般公共预算 one only when no other fund spends
+    fiscal_measures = ("general_budget",) if _other_funds_spend(index) else ("general_budget", "total", "fiscal")
     pairs = [  # (table kind A, its measures, table kind B, its measures), compared subject by subject
         ("expenditure", ("total",), "summary", ("total",)),
-        ("general_expenditure", ("total",), "fiscal_summary", ("general_budget", "total", "fiscal")),
+        ("general_expenditure", ("total",), "fiscal_summary", fiscal_measures),
     ]
     if not final:
         pairs.append(("income", ("total",), "expenditure", ("total",)))
@@ -209,6 +258,12 @@ def _cross_tables(index: CellIndex, final: bool) -> list[dict]:
                 found += _cross_subjects(index, table_a, measures_a, table_b, measures_b)
     found += _cross_totals(index)
     return found
+
+
+def _other_funds_spend(index: CellIndex) -> bool:
+    """The document's 政府性基金 / 国有资本经营 tables hold an amount."""
+    return any(c.value for table_id in index.table_ids(["gov_fund", "state_capital"])
+               for row in index.rows(table_id).values() for c in row)
 
 
 def _subject_cells(index: CellIndex, table_id: int, measures: tuple[str, ...]) -> dict[str, CellRef]:
