@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import Callable
 
@@ -15,6 +16,8 @@ from index.errors import InvalidQuestionError
 
 logger = logging.getLogger(__name__)
 
+PRELOAD_WAIT_S = 60.0  # closing waits this long at most for the narrative index still loading
+
 
 class Assistant:
     """Parses a question, routes it to the engines, writes the answer and checks its numbers."""
@@ -25,12 +28,19 @@ class Assistant:
         self.router = router
         self.cells = cells
         self.links = links
-        self.close = close  # releases the database connection and the query process
+        self._close = close  # releases the database connection and the query process
         self.max_question_chars = max_question_chars
+        self._preloading: threading.Thread | None = None
 
     def preload(self) -> None:
         """Start loading the narrative index in the background (a warm process answers passages sooner)."""
-        self.router.passage_engine.preload()
+        self._preloading = self.router.passage_engine.preload()
+
+    def close(self) -> None:
+        """Release the connection, once a background load that uses it has finished (not under it)."""
+        if self._preloading is not None:
+            self._preloading.join(timeout=PRELOAD_WAIT_S)
+        self._close()
 
     def warm_up(self) -> None:
         """Load the narrative index now, so the first passage question does not wait for it."""

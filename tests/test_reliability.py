@@ -87,6 +87,15 @@ def test_one_bad_line_in_a_batch_gets_its_own_error_line_and_the_rest_are_answer
     assert "Traceback" not in captured.err
 
 
+def test_a_short_batch_ends_cleanly_while_the_narrative_index_is_still_loading(indexed_data):
+    """The batch preloads the index in a background thread; ending before it is done must not leave DuckDB
+    objects alive at interpreter exit (DuckDB's bindings print a screen of 'leaked instance' lines)."""
+    done = subprocess.run([sys.executable, "-m", "assistant", "--data-dir", str(indexed_data), "ask", "--json"],
+                          cwd=ROOT, capture_output=True, input="轮台县人社局2024年三公经费一共多少？\n".encode())
+    assert done.returncode == 0 and json.loads(done.stdout)["route"] == "sql"
+    assert "leaked" not in done.stderr.decode()
+
+
 def test_undecodable_bytes_in_an_argument_are_a_usage_message_not_a_traceback():
     done = subprocess.run([sys.executable, "-m", "assistant", "ask", b"\xff\xfe"], cwd=ROOT, capture_output=True)
     assert done.returncode == 2
