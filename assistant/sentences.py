@@ -14,6 +14,8 @@ WHOLE_PASSAGE_CHARS = 160  # a passage this short is quoted whole
 LIST_QUESTION = re.compile(r"哪些|有什么|包括|职能|职责|情况")  # asks for the whole enumeration
 AMOUNT_QUESTION = re.compile(r"多少钱|金额|多少万|安排多少|预算多少|花了多少|资金多少")
 AMOUNT = re.compile(r"\d\.\d{2}(?!\d)|\d\s*万?元")
+REASON_QUESTION = re.compile(r"原因|为什么|为何|怎么回事")
+REASON = re.compile(r"原因|由于|因为|主要是")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -44,6 +46,7 @@ def key_sentences(sentences: list[str], question: str, limit: int = 3) -> list[i
     ranked = sorted(range(len(sentences)), key=lambda i: (-scores[i], i))
     chosen = {i for i in ranked[:limit] if scores[i] * 2 >= best}
     _add_amount(chosen, ranked, sentences, question)
+    _add_reason(chosen, ranked, sentences, question)
     for i in sorted(chosen):  # a clause closed by "；" goes on to the "。" (the reason often comes after it)
         while i + 1 < len(sentences) and sentences[i].rstrip().endswith(("；", ";")):
             i += 1
@@ -60,6 +63,12 @@ def key_lines(lines: list[str], question: str, limit: int) -> list[int]:
     chosen = {i for i in ranked[:limit] if scores[i]} or {0}
     _add_amount(chosen, ranked, lines, question)
     return sorted(chosen)
+
+
+def _add_reason(chosen: set[int], ranked: list[int], sentences: list[str], question: str) -> None:
+    """A question asking why gets the best sentence giving a reason (“主要原因说明：1.…”), when none chosen does."""
+    if REASON_QUESTION.search(question) and not any(REASON.search(sentences[i]) for i in chosen):
+        chosen.update(next(([i] for i in ranked if REASON.search(sentences[i])), []))
 
 
 def _add_amount(chosen: set[int], ranked: list[int], sentences: list[str], question: str) -> None:

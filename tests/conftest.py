@@ -24,6 +24,22 @@ def corpus_pdf(name: str) -> Path:
     return path
 
 
+@cache
+def corpus_source(name: str):
+    """One corpus file (PDF or HTML) read, once per session for every test module (do not modify it)."""
+    from index.read.files import read_source
+
+    return read_source(corpus_pdf(name), 50 * 1024 * 1024)
+
+
+@cache
+def corpus_document(name: str):
+    """One corpus file read and parsed, once per session for every test module (do not modify it)."""
+    from index.parse.document import parse_document
+
+    return parse_document(corpus_source(name))
+
+
 @pytest.fixture(scope="session")
 def seed_paths() -> dict[str, Path]:
     return dict(SEEDS)

@@ -27,7 +27,7 @@ from index.config import Settings
 from index.ingest import ingest_paths
 from index.model import Passage
 from index.search.retriever import read_passages
-from tests.conftest import SEEDS
+from conftest import SEEDS
 
 
 @dataclass(frozen=True)
@@ -288,7 +288,7 @@ def test_engines_plug_into_llama_index_as_query_engines(assistant):
 
 
 def test_a_pdf_of_another_template_answers_by_its_printed_row_not_the_grand_total(tmp_path):
-    from tests.conftest import corpus_pdf
+    from conftest import corpus_pdf
 
     settings = Settings.from_env({}, data_dir=tmp_path)
     ingest_paths([corpus_pdf("18_jiangsu_npc_office_2017_dept_budget.pdf")], settings, refresh=False)
@@ -302,7 +302,7 @@ def test_a_pdf_of_another_template_answers_by_its_printed_row_not_the_grand_tota
 
 
 def test_a_score_printed_on_a_projects_row_is_answered_from_the_table_with_its_unit(tmp_path):
-    from tests.conftest import corpus_pdf
+    from conftest import corpus_pdf
 
     settings = Settings.from_env({}, data_dir=tmp_path)
     ingest_paths([corpus_pdf("n15_guangdong_Foshan_RailTransitBureau_2019_dept_final.pdf")], settings, refresh=False)
@@ -352,3 +352,10 @@ def test_a_subject_the_document_does_not_carry_is_said_to_be_absent(assistant):
     assert answer.route == "none"
     assert "轮台县人力资源和社会保障局2024年预算的表格中没有“会议费”的数额，说明中也没有提到" in answer.answer
     assert not answer.checks and not answer.citations
+
+
+def test_two_amounts_of_one_document_asked_against_each_other_give_their_difference_with_its_formula(assistant):
+    answer = assistant.ask("轮台县人社局2024年基本支出比项目支出多多少？")
+    assert answer.route == "sql"
+    assert "基本支出比项目支出少：336.25 − 1803.84 = -1467.59 万元" in answer.answer
+    assert [(c.value, c.status) for c in answer.checks] == [(336.25, "match"), (1803.84, "match"), (1467.59, "computed")]

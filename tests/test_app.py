@@ -25,7 +25,7 @@ from index.config import Settings
 from index.errors import BudgetError
 from index.ingest import ingest_paths
 from tests import fake_assistant
-from tests.conftest import BAZHOU, LUNTAI, ROOT, SEEDS, copy_data
+from conftest import BAZHOU, LUNTAI, ROOT, SEEDS, copy_data
 
 APP = str(ROOT / "app.py")
 LUNTAI_ID = "2024-预算-部门-轮台县人力资源和社会保障局"

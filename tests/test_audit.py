@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import copy
 from argparse import Namespace
-from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -16,7 +15,7 @@ from index.store.findings import read_findings
 from ui.audit_report import findings_frame, render_findings, summarize
 from index.parse.document import parse_document
 from index.read.files import read_source
-from tests.conftest import LUNTAI, SEEDS, parsed_seed
+from conftest import LUNTAI, SEEDS, corpus_document, parsed_seed
 
 MAX_BYTES = 50_000_000
 SCHEMA = Path(__file__).resolve().parent.parent / "index" / "store" / "schema.sql"
@@ -304,7 +303,7 @@ def test_completion_rate_is_recomputed(text, status):
 
 @pytest.fixture(scope="session")
 def corpus_findings():
-    from tests.conftest import corpus_pdf
+    from conftest import corpus_pdf
 
     names = ("n06_shanghai_ShanghaiTechUniversityAffiliatedSchool_2026_unit_budget.pdf",
              "14_putuo_wanli_street_2023_dept_budget.pdf")
@@ -357,13 +356,6 @@ XIAN_TABLES = "n31_shaanxi_Xian_WorkSafetyBureau_2019_dept_budget_tables.pdf"
 CHANGCHUN = "n33_jilin_Changchun_PublicComplaintsBureau_2026_dept_budget.pdf"
 
 
-@cache
-def _corpus_document(name: str):
-    from tests.conftest import corpus_pdf
-
-    return parse_document(read_source(corpus_pdf(name), MAX_BYTES))
-
-
 def _table_sums(document) -> list[tuple]:
     from index.audit.linking import CellIndex
     from index.audit.table_sums import check_tables
@@ -376,12 +368,12 @@ def _table_sums(document) -> list[tuple]:
 def test_column_groups_and_per_unit_sections_raise_no_false_sums(name):
     """湖州 表05: 合计 = 基本支出/小计 + 项目支出 (its 人员经费/公用经费 sit inside 基本支出's 小计);
     西安 表5–8 list the subjects again under each unit (合计, unit, 类…, unit, 类…): sums hold per unit."""
-    assert _table_sums(_corpus_document(name)) == []
+    assert _table_sums(corpus_document(name)) == []
 
 
 def test_a_group_subtotal_off_by_one_is_still_found():
     """湖州 表05's first row with a 基本支出/小计 (the 合计 row): raised by 1, 合计 no longer equals 基本 + 项目."""
-    document = copy.deepcopy(_corpus_document(HUZHOU))
+    document = copy.deepcopy(corpus_document(HUZHOU))  # the shared parse stays untouched
     table = next(t for t in document.tables if t.kind.value == "general_expenditure")
     row = next(r for r in table.rows if any(c.column_path.endswith("基本支出/小计") and c.value for c in r.cells))
     cell = next(c for c in row.cells if c.column_path.endswith("基本支出/小计"))
@@ -394,21 +386,21 @@ def test_a_group_subtotal_off_by_one_is_still_found():
 def test_a_document_whose_subtotal_misses_its_project_column_is_found():
     """长春 预算表3 p8 prints 2014002 一般行政管理事务 合计 458.00 | 当年预算 小计 0.00 | 项目支出 458.00:
     the 当年预算 小计 is not 基本 + 项目, and 信访事务's 小计 1378.41 not the sum of its 项."""
-    found = _table_sums(_corpus_document(CHANGCHUN))
+    found = _table_sums(corpus_document(CHANGCHUN))
     assert any(kind == "total_split" and "“一般行政管理事务”小计" in text for kind, _, text in found)
     assert any(kind == "parent_sum" and "“信访事务”小计" in text for kind, _, text in found)
 
 
 def test_an_amount_of_an_earlier_year_named_by_its_year_is_not_compared_with_this_year():
     """长春 2026 p18: "2026年“三公经费”预算数为7.61万元，2025年预算数为9.23万元" — 9.23 is last year's."""
-    found = audit_document(_corpus_document(CHANGCHUN))
+    found = audit_document(corpus_document(CHANGCHUN))
     assert not [f for f in found if f.kind == "narrative_vs_table" and f.stated_value == 9.23]
     assert any(f.kind == "narrative_vs_table" and f.stated_value == 7.61 and f.status == "match" for f in found)
 
 
 def test_a_row_that_states_the_amount_in_another_column_links_to_that_column():
     """长沙 2026 p8 "（二）项目支出：… 其中：一般公共服务支出 417.41 万元" is the row's 项目支出, not its 总计."""
-    found = audit_document(_corpus_document("n24_hunan_Changsha_PublicComplaintsBureau_2026_dept_budget.pdf"))
+    found = audit_document(corpus_document("n24_hunan_Changsha_PublicComplaintsBureau_2026_dept_budget.pdf"))
     stated = [f for f in found if f.kind == "narrative_vs_table" and f.stated_value == 417.41]
     assert not [f for f in stated if f.status == "mismatch"]
     assert any(f.status == "match" and f.column_path == "项目支出" and f.row_label == "一般公共服务支出" for f in stated)

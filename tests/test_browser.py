@@ -23,7 +23,7 @@ from urllib.parse import quote, urlencode, urljoin
 
 import pytest
 
-from tests.conftest import CORPUS, ROOT, SEEDS, copy_data
+from conftest import CORPUS, ROOT, SEEDS, copy_data
 
 CHROMIUM = Path("/usr/bin/chromium")
 OUTPUT = ROOT / "test-output"

@@ -11,11 +11,10 @@ from functools import cache
 
 import pytest
 
-from conftest import corpus_pdf
-from index.model import Document, DocumentKind, DocumentScope, Measure, Row, SourceText, Table, TableKind
+from conftest import corpus_document, corpus_pdf, corpus_source
+from index.model import Document, DocumentKind, DocumentScope, Measure, Row, Table, TableKind
 from index.parse.document import parse_document
 from index.narrative.passages import cut_passages
-from index.read.pdf import read_pdf
 
 K = TableKind
 PUTUO_2025 = "01_putuo_gov_office_2025_dept_budget.pdf"
@@ -33,18 +32,6 @@ WANLI = "上海市普陀区人民政府万里街道办事处"
 JIANGSU_NPC = "江苏省人大常委会办公厅"
 BUDGET, FINAL = DocumentKind.BUDGET, DocumentKind.FINAL
 DEPT, UNIT = DocumentScope.DEPARTMENT, DocumentScope.UNIT
-
-
-@cache
-def corpus_source(name: str) -> SourceText:
-    """One corpus PDF read (cached for the session)."""
-    return read_pdf(corpus_pdf(name))
-
-
-@cache
-def corpus_document(name: str) -> Document:
-    """One corpus PDF read and parsed (cached for the session)."""
-    return parse_document(corpus_source(name))
 
 
 def table(name: str, kind: TableKind, title_part: str = "") -> Table:

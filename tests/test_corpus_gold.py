@@ -12,30 +12,20 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from functools import cache
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-from conftest import CORPUS, corpus_pdf
+from conftest import CORPUS, corpus_document as document
 from index.model import Cell, Document, Row, Table
-from index.parse.document import parse_document
-from index.read.files import read_source
 from index.text import name_key
 
 GOLD = json.loads((Path(__file__).parent / "corpus_gold.json").read_text(encoding="utf-8"))["documents"]
-MAX_BYTES = 50 * 1024 * 1024
 TOLERANCE = 0.005
 IDENTITY = ("department", "region", "year", "kind", "scope")
 # A list mark before a row label ("一、", "（三）", "2、", "其中："), after name_key.
 _LIST_MARK = re.compile(r"^(?:其中:|[一二三四五六七八九十]+、|\([一二三四五六七八九十\d]+\)|\d+[、.])")
-
-
-@cache
-def document(name: str) -> Document:
-    """One corpus file read and parsed (cached for the session)."""
-    return parse_document(read_source(corpus_pdf(name), MAX_BYTES))
 
 
 def cell_check(cell: dict) -> str:

@@ -17,7 +17,7 @@ from index.parse.document import parse_document
 from index.read.files import document_kind, read_source
 from index.read.html import decode_html, page_lines, read_html_with_warnings
 from index.store.database import connect_read_only
-from tests.conftest import CORPUS, corpus_pdf
+from conftest import CORPUS, corpus_pdf
 
 LIMIT = 50 * 1024 * 1024
 CHONGQING_PROPAGANDA = "n09_chongqing_PropagandaDept_2026_dept_budget.html"

@@ -6,7 +6,7 @@ import pytest
 from index.audit.linking import CellIndex, CellRef, link_amount, scope_for_section
 from index.parse.document import parse_document
 from index.read.files import read_source
-from tests.conftest import SEEDS, parsed_seed
+from conftest import SEEDS, parsed_seed
 
 MAX_BYTES = 50_000_000
 SECTION_5_BUDGET = "五、关于轮台县人力资源和社会保障局部门 2024 年一般公共预算当年拨款情况说明"

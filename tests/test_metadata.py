@@ -10,7 +10,7 @@ from index.parse.tables import parse_tables
 from index.model import DocumentKind, DocumentScope, Line, SourceText
 from index.read.pdf import page_lines
 from index.read.files import read_source
-from tests.conftest import SEEDS, corpus_pdf
+from conftest import SEEDS, corpus_pdf
 
 BUDGET, FINAL = DocumentKind.BUDGET, DocumentKind.FINAL
 DEPARTMENT, UNIT = DocumentScope.DEPARTMENT, DocumentScope.UNIT

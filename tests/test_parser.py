@@ -7,7 +7,7 @@ from index.errors import UnsupportedDocumentError
 from index.model import Document, DocumentKind, DocumentScope, Line, SourceText
 from index.parse.document import parse_document
 from index.read.files import read_source
-from tests.conftest import SEEDS, parsed_seed
+from conftest import SEEDS, parsed_seed
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from index.model import Document, PassageKind
 from index.parse.document import parse_document
 from index.narrative.passages import cut_passages
 from index.read.files import read_source
-from tests.conftest import SEEDS, parsed_seed
+from conftest import SEEDS, parsed_seed
 
 SEED_FILES = SEEDS
 

@@ -14,7 +14,7 @@ import pytest
 from index.errors import UnreadableDocumentError
 from index.model import Line, SourceText
 from index.read.pdf import page_lines, read_pdf, read_pdf_with_warnings
-from tests.conftest import corpus_pdf
+from conftest import corpus_pdf
 
 PUTUO_BUDGET = "01_putuo_gov_office_2025_dept_budget.pdf"
 WANLI_2024 = "05_putuo_wanli_street_2024_dept_budget.pdf"

@@ -9,7 +9,7 @@ import pytest
 
 from index.errors import UnreadableDocumentError, UnsupportedDocumentError
 from index.read.files import format_size, read_source
-from tests.conftest import BAZHOU, LUNTAI, SEEDS, XUCHANG, corpus_pdf
+from conftest import BAZHOU, LUNTAI, SEEDS, XUCHANG, corpus_pdf
 
 LIMIT = 50 * 1024 * 1024
 PNG_BYTES = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"

@@ -16,7 +16,7 @@ import pytest
 from assistant.cli import main
 from index.config import Settings
 from index.errors import InvalidQuestionError, SettingError
-from tests.conftest import BAZHOU, ROOT, XUCHANG
+from conftest import BAZHOU, ROOT, XUCHANG
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +179,7 @@ def test_parsing_a_file_four_times_as_long_takes_about_four_times_as_long(tmp_pa
 @pytest.mark.parametrize("seed", [BAZHOU, XUCHANG], ids=["bazhou", "xuchang"])
 def test_each_passage_lies_in_the_deepest_section_holding_its_first_line(seed):
     from index.narrative.passages import cut_blocks
-    from tests.conftest import parsed_seed
+    from conftest import parsed_seed
 
     document = parsed_seed(seed)
     for block in cut_blocks(document):

@@ -7,7 +7,7 @@ from index.model import Line, Section
 from index.read.pdf import read_pdf
 from index.read.files import read_source
 from index.parse.sections import is_title, marker_rank, parse_sections
-from tests.conftest import SEEDS, corpus_pdf
+from conftest import SEEDS, corpus_pdf
 
 LUNTAI_PART_3 = "第三部分 2024 年部门预算情况说明"
 LUNTAI_FIVE = "五、关于轮台县人力资源和社会保障局部门 2024 年一般公共预算当年拨款情况说明"

@@ -54,3 +54,15 @@ def test_a_table_line_is_chosen_by_its_label():
     chosen = [lines[i] for i in key_lines(lines, "档案数字化经费安排多少钱？绩效目标是什么？", 6)]
     assert chosen[0] == "项目支出绩效目标表" and "资金总额：56.80" in chosen
     assert any(line.startswith("年度目标") for line in chosen) and "主管部门：甲市档案局" not in chosen
+
+
+def test_a_question_asking_why_gets_the_sentence_giving_the_reason():
+    """万里街道 2024 (p. 5): the reason is a sentence of its own after the amounts."""
+    passage = ("3. “一般公共服务支出（类）组织事务（款）一般行政管理事务（项）”88.87万元，主要用于组织事务一般行政管理事务。"
+               "2023年当年预算执行数为60.79万元，2024年预算安排88.87万元，比2023年预算执行数增加46.19%。"
+               "主要原因是：组织事务一般行政管理事务经费增加。"
+               "4. “一般公共服务支出（类）宣传事务（款）一般行政管理事务（项）”110.60万元，主要用于宣传事务一般行政管理事务。")
+    sentences = split_sentences(passage)
+    assert len(passage) > WHOLE_PASSAGE_CHARS
+    chosen = [sentences[i] for i in key_sentences(sentences, "2024年预算安排比2023年预算执行数增加46.19%，为什么？")]
+    assert any(s.startswith("主要原因是") for s in chosen)

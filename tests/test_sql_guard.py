@@ -206,7 +206,7 @@ MEASURE = textwrap.dedent("""
 
 def test_statements_that_ignore_interrupts_end_with_a_message_within_bounded_time_and_memory(database):
     """The default limits (5 s, 1024 MB) hold for calls DuckDB cannot interrupt: measured in a fresh process."""
-    from tests.conftest import ROOT
+    from conftest import ROOT
 
     done = subprocess.run([sys.executable, "-c", MEASURE, str(database), json.dumps(HOSTILE)], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)

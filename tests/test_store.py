@@ -12,7 +12,7 @@ from index.model import (
     Subject, SubjectSystem, Table, TableKind,
 )
 from index.store.database import BudgetStore, connect_read_only
-from tests.conftest import row_counts
+from conftest import row_counts
 
 DEPARTMENT = "轮台县人力资源和社会保障局"
 DOC_ID = f"2024-预算-部门-{DEPARTMENT}"

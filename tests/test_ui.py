@@ -18,7 +18,7 @@ from assistant.answer import Answer, Citation, NumberCheck
 from index.config import Settings
 from index.errors import BudgetError
 from index.ingest import ingest_paths
-from tests.conftest import corpus_pdf
+from conftest import corpus_pdf
 from ui import charts, compare, excerpts, frames, pdf_highlight, provenance, share, sources, uploads
 from ui.markdown import escape, label, text_markdown
 

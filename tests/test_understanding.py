@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.question.lexicon import Intent, place_variants, split_department
+from assistant.question.lexicon import Intent, org_variants, place_variants, split_department
 from index.model import Measure
 from assistant.question.catalog import Catalog, Term, document_ref as _document_ref, expand_synonyms, term_key
 from assistant.question.parse import parse_question
@@ -111,9 +111,24 @@ def test_the_source_of_funds_is_a_field_of_its_own(catalog, question, fund):
     ("轮台县人社局二〇二四年住房公积金", [2024]),
     ("轮台县人社局今年的住房公积金", [2024]),
     ("轮台县人社局住房公积金比上年增加多少", []),
+    ("轮台县人社局到2023年底有几辆车", [2023, 2024]),
 ])
 def test_years_are_read_in_the_forms_people_write(catalog, question, years):
     assert parse_question(question, catalog).years == years
+
+
+def test_a_stock_at_a_years_end_is_asked_of_the_next_years_budget(catalog):
+    """“到2023年底” is reported by the 2023 决算 and the 2024 预算 (截至2023年12月31日, 共有车辆…)."""
+    assert parse_question("轮台县人社局截至2023年12月31日共有几辆车", catalog).doc_ids == [LUNTAI]
+
+
+@pytest.mark.parametrize("question, concept", [
+    ("轮台县人社局今年打算花多少钱买公务用车", "vehicle_purchase"),
+    ("轮台县人社局购置公务用车的预算", "vehicle_purchase"),
+    ("巴州人社局出国（境）经费预算多少", "abroad"),
+])
+def test_colloquial_names_of_the_three_public_items(catalog, question, concept):
+    assert [c.key for c in parse_question(question, catalog).concepts] == [concept]
 
 
 def test_chinese_numerals_give_the_count_of_a_ranking(catalog):
@@ -151,6 +166,14 @@ def test_ranking_reads_direction_and_count(catalog):
 
 def test_a_question_naming_no_department_covers_every_loaded_document(catalog):
     assert len(parse_question("什么是三公经费？", catalog).documents) == 3
+
+
+def test_development_zones_and_bodies_under_the_government_are_asked_by_short_names():
+    assert "福州经开区" in place_variants("福州经济技术开发区")
+    assert "苏州高新区" in place_variants("苏州高新技术产业开发区")
+    assert "国资委" in org_variants("人民政府国有资产监督管理委员会")
+    assert "口岸办" in org_variants("人民政府口岸办公室")
+    assert "办公室" not in org_variants("人民政府办公室")  # 市政府办公室 keeps its government
 
 
 def test_department_names_split_into_place_and_organisation():

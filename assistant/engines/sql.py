@@ -36,6 +36,8 @@ MEASURE_NAMES = {"basic": "基本支出", "project": "项目支出", "personnel"
                  "initial_budget": "年初预算数", "adjusted_budget": "调整预算数", "budget": "预算数", "final": "决算数"}
 RANK_DOCUMENT_CUES = re.compile(r"哪个(部门|单位|局|文件)|哪家|哪一(个|家)|各(部门|单位)|几个(部门|单位)")
 _HIGHER = re.compile(r"哪个(?:更)?(?:高|多|大)|谁(?:更)?(?:高|多)")
+# “A比B多多少”, “相差”, “差额”: the difference of two amounts of one document
+_DIFFERENCE = re.compile(r"比.{1,20}?(?:多|少|高|低)(?:了)?(?:多少|几)|相差|差额|差多少|差距|高出多少|多出多少")
 _PROJECT_KINDS = ("projects", "general_project", "fiscal_project", "carryover")
 # A fund named as the part of a share: its income line, its expenditure line.
 _FUND_PARTS = {"general_budget": ("general_income", "general_expenditure"), "gov_fund": ("gov_fund", "gov_fund"),
@@ -135,6 +137,8 @@ class SqlEngine:
             outcome.note = f"{'、'.join(dict.fromkeys(missing))}的表格中没有找到所问的数。"
         if len(asks) == 1:
             _derive(parsed, outcome)
+        elif len(asks) == 2:
+            _difference(parsed, outcome)
         return outcome
 
     def _rows_under(self, total: Candidate) -> list[Candidate]:
@@ -337,6 +341,17 @@ def _figures(doc: DocumentRef, label: str, resolution: Resolution) -> list[Figur
                        candidate=True) for c in resolution.cells]
     cell = resolution.cells[0]
     return [Figure(doc, label, cell.value, source=cell.source, page=cell.page)]
+
+
+def _difference(parsed: ParsedQuestion, outcome: SqlOutcome) -> None:
+    """Two amounts of one document asked against each other (“基本支出比项目支出多多少”): their difference."""
+    stated = [f for f in outcome.figures if not f.candidate]
+    if len(stated) != 2 or stated[0].doc.doc_id != stated[1].doc.doc_id or not _DIFFERENCE.search(parsed.text):
+        return
+    a, b = stated
+    diff = round(a.value - b.value, 2)
+    outcome.figures.append(Figure(a.doc, f"{a.label}比{b.label}{'多' if diff >= 0 else '少'}", abs(diff),
+                                  formula=f"{a.value:.2f} − {b.value:.2f} = {diff:+.2f} 万元"))
 
 
 def _derive(parsed: ParsedQuestion, outcome: SqlOutcome) -> None:

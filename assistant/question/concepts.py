@@ -157,7 +157,8 @@ CONCEPTS: tuple[Concept, ...] = (
         Locator(_THREE, None, column=r"三公[^/]*/(?:小计|合计)$|三公经费(?:合计|小计)$"),
         Locator(_THREE, None),
     ), parts=("abroad", "vehicles", "reception"), excludes=r"会议费|培训费"),
-    Concept("abroad", "因公出国(境)费", ("因公出国(境)费", "因公出国费", "出国费", "因公出国境费", "出国(境)费", "因公出国"), (
+    Concept("abroad", "因公出国(境)费", ("因公出国(境)费", "因公出国费", "出国费", "因公出国境费", "出国(境)费", "因公出国",
+                                            "出国(境)经费", "出国经费"), (
         Locator(_THREE, r"出国"),
         Locator(_THREE, None, column=r"出国[^/]*$"),
     )),
@@ -166,7 +167,8 @@ CONCEPTS: tuple[Concept, ...] = (
         Locator(_THREE, r"购置及运行|购置和运行|^公务用车(?:费)?(?:小计)?$"),
         Locator(_THREE, None, column=r"(?:购置及运行|购置和运行)[^/]*(?:/(?:小计|合计))?$"),
     ), parts=("vehicle_purchase", "vehicle_operation")),
-    Concept("vehicle_purchase", "公务用车购置费", ("公务用车购置费", "公车购置费", "购车费", "车辆购置费"), (
+    Concept("vehicle_purchase", "公务用车购置费", ("公务用车购置费", "公车购置费", "购车费", "车辆购置费", "买公务用车", "购买公务用车",
+                                                     "购置公务用车", "买公车", "购买公车", "买车", "购车"), (
         Locator(_THREE, r"购置费$|^(?:公务用车)?购置$"),
         Locator(_THREE, None, column=r"购置(?:经)?费$"),
     )),

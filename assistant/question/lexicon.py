@@ -65,6 +65,9 @@ ORG_SHORT_FORMS: dict[str, tuple[str, ...]] = {
 ORG_SUBSTITUTIONS = (("人民政府", "政府"), ("办公室", "办"), ("常务委员会", "常委会"), ("常委会办公厅", "办公厅"),
                      ("办事处", "办"), ("委员会", "委"))
 
+# Development zones are places, asked by their short names.
+ZONE_SHORT_FORMS = (("经济技术开发区", "经开区"), ("高新技术产业开发区", "高新区"), ("经济开发区", "经开区"))
+
 PLACE_SUFFIXES = ("蒙古自治州", "哈萨克自治州", "回族自治州", "自治州", "自治区", "自治县", "省", "市", "州", "县", "区", "盟", "旗")
 
 # Words naming the column (measure) asked for; "budget" asks for the budget columns of a 决算 document.
@@ -177,12 +180,13 @@ def split_department(department: str) -> tuple[str, str]:
 
 def place_variants(place: str) -> list[str]:
     """轮台县 → [轮台县, 轮台]; 巴音郭楞蒙古自治州 → [巴音郭楞蒙古自治州, 巴音郭楞州, 巴州, 巴音郭楞];
-    上海市普陀区 → [上海市普陀区, 普陀区, 普陀, 上海普陀区]."""
+    上海市普陀区 → [上海市普陀区, 普陀区, 普陀, 上海普陀区]; X经济技术开发区 → [.., X经开区]."""
     units = re.findall(r".+?(?:蒙古自治州|哈萨克自治州|回族自治州|自治州|自治区|自治县|省|市|州|县|区|盟|旗)", place)
     if len(units) > 1:
         variants = [place] + _unit_variants(units[-1]) + [_unit_variants(units[0])[-1] + units[-1]]
     else:
         variants = _unit_variants(place)
+    variants += [v.replace(long, short) for v in variants for long, short in ZONE_SHORT_FORMS if long in v]
     return [v for i, v in enumerate(variants) if len(v) >= 2 and v not in variants[:i]]
 
 
@@ -206,6 +210,9 @@ _SUB_PLACE = re.compile(r"^(?:人民政府)?(.{2,8}?(?:街道|镇|乡|苏木))(?
 def org_variants(org: str) -> list[str]:
     """人力资源和社会保障局 → [.., 人社局]; 卫生健康委员会 → [.., 卫健委员会, 卫健委]; 人民政府办公室 → [.., 政府办]."""
     variants = [org]
+    body = org.removeprefix("人民政府")
+    if body != org and len(body) >= 3 and not body.startswith("办公"):
+        variants.append(body)  # 人民政府国有资产监督管理委员会: asked as 国资委 (人民政府办公室 stays 政府办)
     for long, shorts in ORG_SHORT_FORMS.items():
         variants += [v.replace(long, short) for v in variants if long in v for short in shorts]
     for long, short in ORG_SUBSTITUTIONS:

@@ -38,6 +38,8 @@ _ORG_MENTION = re.compile(r"[\u4e00-\u9fff]{2,10}?(?:局|厅|委员会|办公室
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:年度?|年)?(?!\d)")
 _SHORT_YEAR = re.compile(r"(?<![\d.])(\d{2})年(?!度?\d)")
 _YEAR_RANGE = re.compile(r"((?:19|20)\d{2})年?(?:-|—|–|~|至|到)((?:19|20)\d{2})年?")
+# a year's end (“到2025年底有几辆车”): a stock reported by that year's 决算 and the next year's 预算
+_YEAR_END = re.compile(r"(?<!\d)((?:19|20)\d{2})年(?:底|末|12月31日)")
 _CN_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}(?=年)")
 _CN_COUNT = re.compile(r"(?<=前)[一二两三四五六七八九十]{1,3}|"
                        r"(?<=[后排名大多高少低的])[一二两三四五六七八九十]{1,3}(?=[个项家名位类种条笔])")
@@ -203,12 +205,15 @@ def _remove(text: str, alias: str, bare: bool) -> str:
 
 
 def _years(text: str, documents: list[DocumentRef]) -> tuple[list[int], str]:
-    """Years asked: 2024年, 24年, 2017-2019年, and 今年/去年/前年 relative to the latest document named."""
+    """Years asked: 2024年, 24年, 2017-2019年, 2025年底 (2025 and 2026), and 今年/去年/前年 relative to the
+    latest document named."""
     years: list[int] = []
     for match in _YEAR_RANGE.finditer(text):
         first, last = sorted((int(match.group(1)), int(match.group(2))))
         years += list(range(first, last + 1)) if last - first <= 10 else [first, last]
     text = _YEAR_RANGE.sub(" ", text)
+    years += [year + offset for m in _YEAR_END.finditer(text) for year in [int(m.group(1))] for offset in (0, 1)]
+    text = _YEAR_END.sub(" ", text)
     years += [int(m.group(1)) for m in _YEAR.finditer(text)]
     text = _YEAR.sub(" ", text)
     years += [2000 + int(m.group(1)) for m in _SHORT_YEAR.finditer(text)]
