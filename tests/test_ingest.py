@@ -437,7 +437,7 @@ def test_ingest_command_prints_one_line_per_file_and_fails_on_a_bad_file(tmp_pat
     empty.write_bytes(b"")
     assert run_ingest(settings, Namespace(paths=[str(path)])) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == f"已载入：{path} → {BAZHOU_ID}（表中数值 97% 在已识别的表里）"
+    assert out[0] == f"已载入：{path} → {BAZHOU_ID}（表中数值 100% 在已识别的表里）"
     assert out[1].startswith("共 1 个文件：已载入 1，已替换 0，未变更 0，重复 0，失败 0（用时 ")
     assert out[2].startswith("叙述索引已更新（用时 ")
     assert run_ingest(settings, Namespace(paths=[str(path), str(empty)])) == 1
@@ -509,9 +509,9 @@ def test_what_the_user_states_about_a_files_identity_wins_and_is_recorded(tmp_pa
     assert main(["--data-dir", str(data_dir), "ingest", str(path), "--department", "巴州人社局本级",
                  "--year", "2025", "--kind", "预算", "--scope", "部门"]) == 0
     line = capsys.readouterr().out.splitlines()[0]
-    assert line.startswith(f"已载入：{path} → 2025-预算-部门-巴州人社局本级（表中数值 97% 在已识别的表里")
+    assert line.startswith(f"已载入：{path} → 2025-预算-部门-巴州人社局本级（表中数值 100% 在已识别的表里")
     with BudgetStore.open(settings_for(data_dir).db_path, read_only=True) as store:
         [document] = store.documents()
         source = store.connection.execute("SELECT identity_source FROM documents").fetchone()[0]
     assert (document.department, document.year, document.recognised_text, source) == (
-        "巴州人社局本级", 2025, "97%", "user")
+        "巴州人社局本级", 2025, "100%", "user")

@@ -1,6 +1,7 @@
 """Table parsing on the three seed documents (tab-separated, markdown, one cell per line) and messy inputs."""
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from index.parse.codes import join_code, make_subject, split_leading_code
 from index.errors import DocumentParseError
 from index.model import Line, Measure, SubjectSystem, Table, TableKind
 from index.amounts import parse_number
-from index.parse.tables import parse_tables
+from index.parse.tables import cell_coverage, parse_tables
 from index.parse.templates import column_measure
 
 K = TableKind
@@ -607,3 +608,65 @@ def test_a_part_heading_subtotal_is_that_part_and_a_year_column_is_a_total():
     assert column_measure(["2026年政府采购项目", "小计"]) is Measure.OTHER
     assert column_measure(["2026年预算数"]) is Measure.TOTAL and column_measure(["支出总计"]) is Measure.TOTAL
     assert column_measure(["人员类"]) is Measure.PERSONNEL
+
+
+def test_project_names_under_a_grouped_project_name_heading_name_their_rows():
+    """项目名称 split into 一级项目 / 二级项目 (the 吉林 项目支出表 layout): both are project columns."""
+    text = ("项目支出表\n单位：万元\n"
+            "类型\t项目名称\t\t项目单位\t合计\t一般公共预算\n"
+            "\t一级项目\t二级项目\t\t\t\n"
+            "部门特定目标类项目\t\t\t\t120.00\t120.00\n"
+            "\t综合管理\t\t\t120.00\t120.00\n"
+            "\t\t档案数字化经费\t甲市档案局\t80.00\t80.00\n"
+            "\t\t档案馆运行经费\t甲市档案局\t40.00\t40.00")
+    [projects], _ = parse_tables(_doc(text), "projects.txt")
+    named = {r.project: r.value(Measure.TOTAL) for r in projects.rows if r.project}
+    assert named == {"综合管理": 120.0, "档案数字化经费": 80.0, "档案馆运行经费": 40.0}
+
+
+def test_a_heading_with_a_parenthesised_note_keeps_its_role():
+    """支出项目类别（资金使用单位）: a label column whatever its note says (珠海 项目支出及其他支出预算表 layout)."""
+    text = ("项目支出预算表\n单位：万元\n"
+            "支出项目类别（资金使用单位）\t总计\t一般公共预算\n"
+            "合计\t90.00\t90.00\n"
+            "乙市河道管理处\t90.00\t90.00\n"
+            "河道保洁经费\t60.00\t60.00\n"
+            "堤防维修经费\t30.00\t30.00")
+    [projects], _ = parse_tables(_doc(text), "projects.txt")
+    assert [r.label for r in projects.rows] == ["合计", "乙市河道管理处", "河道保洁经费", "堤防维修经费"]
+
+
+def test_the_recognised_share_counts_rows_stored_not_lines_covered():
+    """A page continued without its header: its rows count only once they are stored in the table."""
+    text = ("表3\n支出总表\n单位：万元\n"
+            "科目编码\t科目名称\t合计\t基本支出\t项目支出\n"
+            "合计\t\t100.00\t40.00\t60.00\n"
+            "205\t教育支出\t70.00\t30.00\t40.00\n"
+            "20501\t教育管理事务\t70.00\t30.00\t40.00\n")
+    first = [Line(i, t, 1) for i, t in enumerate(text.strip().split("\n"), start=1)]
+    second = [Line(len(first) + 1, "甲市教育局2026年度单位预算公开", 2),
+              Line(len(first) + 2, "206\t科学技术支出\t30.00\t10.00\t20.00", 2)]
+    lines = first + second
+    tables, _ = parse_tables(lines, "split.pdf")
+    assert [r.label for r in tables[0].rows][-1] == "科学技术支出"
+    assert cell_coverage(lines, tables) == (12, 12)
+    lost = [replace(tables[0], rows=tables[0].rows[:-1])]
+    assert cell_coverage(lines, lost) == (9, 12)
+
+
+def test_a_form_page_after_loose_text_is_still_the_form_with_its_indicator_columns():
+    """北京 项目支出绩效目标表 layout: the next page carries on with 6 indicator columns after a dozen loose
+    lines (merged cells printed as text); it stays a 绩效 form, its columns named from 一级指标 on."""
+    first = ["项目支出绩效目标表", "单位：万元",
+             "项目名称\t项目总额\t财政资金\t绩效目标\t一级指标\t二级指标\t三级指标\t指标性质\t指标值\t度量单位",
+             "档案数字化经费\t56.80\t56.80\t年度目标：完成馆藏档案数字化\t产出指标\t数量指标\t加工页数\t≥\t10\t万页"]
+    second = [f"续上页说明文字第{n}行" for n in range(12)] + [
+        "产出指标\t质量指标\t成果验收合格率\t≥\t98\t%",
+        "满意度指标\t服务对象满意度指标\t利用者满意度\t≥\t90\t%"]
+    lines = [Line(n, t, 1) for n, t in enumerate(first, start=1)]
+    lines += [Line(len(lines) + n, t, 2) for n, t in enumerate(second, start=1)]
+    tables, _ = parse_tables(lines, "forms.pdf")
+    assert [t.kind for t in tables] == [TableKind.PERFORMANCE_TARGET, TableKind.PERFORMANCE_TARGET]
+    assert tables[1].name == "项目支出绩效目标表"
+    assert [(r.label, r.texts.get("二级指标")) for r in tables[1].rows] == [
+        ("成果验收合格率", "质量指标"), ("利用者满意度", "服务对象满意度指标")]

@@ -17,6 +17,7 @@ The project name (项目名称) goes to ``Row.project`` of every row of the tabl
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from index.parse.layouts import Item
 from index.model import Cell, Measure, Row
@@ -76,6 +77,20 @@ def _key(header: list[str] | None, i: int) -> str:
     if header is not None and i < len(header) and header[i]:
         return header[i]
     return str(i + 1)
+
+
+def form_header(body: list[Item], width: int | None = None) -> Item | None:
+    """The last header row (一级指标 / 二级指标 / 三级指标 …) of a form part; with ``width``, the header of a
+    following page of that many cells: the whole row, or its columns from 一级指标 on (a page that
+    carries on with the indicators only)."""
+    header = next((item for item in reversed(body) if _HEADER_WORDS & {compact(c) for c in item.cells or []}), None)
+    if header is None or width is None or len(header.cells or []) == width:
+        return header
+    cells = [compact(c) for c in header.cells or []]
+    start = cells.index("一级指标") if "一级指标" in cells else None
+    if start is None or len(cells) - start != width:
+        return None
+    return replace(header, cells=(header.cells or [])[start:], cell_lines=header.cell_lines[start:])
 
 
 def _label(cells: list[str], filled: list[str], header: list[str] | None) -> str:

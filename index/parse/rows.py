@@ -132,13 +132,13 @@ def _place_orphan_subheaders(grid: list[list[str]]) -> None:
 
 
 def _role(path: list[str]) -> str:
-    leaf = path[-1] if path else ""
+    leaf = re.sub(r"[（(][^（()）]*[)）]$", "", path[-1]) if path else ""  # 支出项目类别（资金使用单位）: 支出项目类别
     if SKIP_COLUMN.match(leaf):
         return SKIP
     if CODE_COLUMN.search(leaf):
         return CODE
-    if PROJECT_COLUMN.search(leaf):
-        return PROJECT
+    if PROJECT_COLUMN.search(leaf) or (leaf.endswith("项目") and any(PROJECT_COLUMN.search(p) for p in path[:-1])):
+        return PROJECT  # 项目名称 / 一级项目, 二级项目
     if LABEL_COLUMN.search(leaf):
         return LABEL
     return VALUE

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from index.amounts import parse_number
 from index.parse.layouts import Item, read_items
 from index.model import Line, Table, TableKind
-from index.parse.forms import performance_rows
+from index.parse.forms import form_header, performance_rows
 from index.parse.numbering import PERFORMANCE, number_tables
 from index.parse.rows import RowContext, build_rows, is_data_row
 from index.parse.templates import (
@@ -44,6 +44,8 @@ logger = logging.getLogger(__name__)
 
 _NOTE_CONTINUED = re.compile(r"^\d+[.、．]\s*本表")
 _MAX_META = 8
+_INDICATOR = re.compile(r"^(?:产出|效益|成本|满意度|效果|数量|质量|时效|经济成本|社会成本|生态环境成本|经济效益|社会效益|"
+                        r"生态效益|可持续影响|服务对象满意度)指标$")  # 一级 / 二级指标 of a 绩效目标表
 _MAX_FURNITURE = 4  # text items (captions, page numbers, running headers) a table may continue after
 _MAX_FORM_FURNITURE = 10  # … and a form, whose merged cells come out as loose text at a page break
 _MAX_CAPTION_TAIL = 16
@@ -91,12 +93,12 @@ def parse_tables(lines: list[Line], file: str) -> tuple[list[Table], list[str]]:
 def cell_coverage(lines: list[Line], tables: list[Table]) -> tuple[int, int]:
     """(numeric cells in tables of a recognised kind, numeric cells in all table rows) of a document.
 
-    A row counts when its values were stored in a table of a recognised kind (rows read but lost count
-    against it). A row's numbers are its values: digits-only cells before its first text cell are
+    A row counts when it was stored in a table of a recognised kind (a 绩效 form's indicator values are
+    kept as its texts); rows read but lost count against it. A row's numbers are its values: digits-only cells before its first text cell are
     subject codes. The share tells how much of a document's figures the parser understood;
     unrecognised tables are kept (kind OTHER) but count as not understood.
     """
-    recognised_lines = {n for t in tables if t.kind is not TableKind.OTHER for r in t.rows if r.cells
+    recognised_lines = {n for t in tables if t.kind is not TableKind.OTHER for r in t.rows
                         for n in (r.line, *(c.line for c in r.cells))}
     total = recognised = 0
     for item in read_items(lines):
@@ -238,8 +240,26 @@ def _read_untitled(items: list[Item], i: int, previous: _Part | None, end_of_las
     above = next((b for b in reversed(items[max(end_of_last, i - 3):i]) if not b.is_row and b.text), None)
     named = above is not None and len(above.text) <= 40 and not re.search(r"[，。；,;:：]", above.text)
     name = compact(above.text) if named else f"未命名表格（{_where_item(item)}）"
-    part = _Part(name, TableKind.OTHER, None, unit, item.line, item.line, item.page, titled=False)
-    return part, _read_rows(items, i, part)
+    kind = TableKind.OTHER
+    if _is_form_block(items, i):  # a 绩效 form's page without its title: the form's indicator rows
+        kind = previous.kind if form else TableKind.PERFORMANCE_TARGET
+        name = previous.name if form else name
+    part = _Part(name, kind, None, unit, item.line, item.line, item.page, titled=False)
+    end = _read_rows(items, i, part)
+    if form and kind in PERFORMANCE and part.body and form_header(part.body) is None:
+        header = form_header(previous.body, len(part.body[0].cells or []))
+        part.body = [header, *part.body] if header is not None else part.body  # columns named as on its first page
+    return part, end
+
+
+def _is_form_block(items: list[Item], i: int) -> bool:
+    """The rows from items[i] name 绩效 indicators (产出指标 / 数量指标 / 满意度指标 …) in their first cells."""
+    j = i
+    while j < len(items) and items[j].is_row:
+        if any(_INDICATOR.match(compact(c)) for c in (items[j].cells or [])[:3]):
+            return True
+        j += 1
+    return False
 
 
 def _header_line(items: list[Item], j: int) -> Item | None:
