@@ -359,3 +359,23 @@ def test_two_amounts_of_one_document_asked_against_each_other_give_their_differe
     assert answer.route == "sql"
     assert "基本支出比项目支出少：336.25 − 1803.84 = -1467.59 万元" in answer.answer
     assert [(c.value, c.status) for c in answer.checks] == [(336.25, "match"), (1803.84, "match"), (1467.59, "computed")]
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("深圳市规划和自然资源局宝安管理局2026年三公经费是多少？", 17.20),
+    ("宝安管理局2026年公务用车购置费是多少？", 12.00),
+])
+def test_three_public_items_printed_once_per_year_are_read_in_this_years_row(tmp_path, question, expected):
+    """深圳 表9 (p35): one unit, its figures printed in a 2025年, a 2026年 and an 增减变化金额 row under 年度."""
+    from conftest import corpus_pdf
+
+    settings = Settings.from_env({}, data_dir=tmp_path)
+    ingest_paths([corpus_pdf("n12_guangdong_Shenzhen_PlanningNaturalResources_BaoanBranch_2026_dept_budget.pdf")],
+                 settings, refresh=False)
+    connection = connect_guarded(settings.db_path)
+    catalog = Catalog.load(connection)
+    router = Router(RuleSelector(), SqlEngine(connection=connection, catalog=catalog),
+                    PassageEngine(connection=connection, catalog=catalog, load_retriever=lambda: None))
+    answer = Assistant(catalog, router, CellValues.load(connection), NarrativeLinks.load(connection)).ask(question)
+    assert answer.route == "sql" and numbers(answer.answer) == [expected]
+    assert "2026年/" in answer.answer and [c.status for c in answer.checks] == ["match"]

@@ -25,6 +25,7 @@ GOLD = json.loads((Path(__file__).parent / "corpus_gold.json").read_text(encodin
 TOLERANCE = 0.005
 IDENTITY = ("department", "region", "year", "kind", "scope")
 # A list mark before a row label ("一、", "（三）", "2、", "其中："), after name_key.
+_PERIOD_ROW = re.compile(r"^(?:19|20)\d{2}年$")
 _LIST_MARK = re.compile(r"^(?:其中:|[一二三四五六七八九十]+、|\([一二三四五六七八九十\d]+\)|\d+[、.])")
 
 
@@ -64,10 +65,14 @@ def candidates(doc: Document, gold: dict) -> Iterator[tuple[Table, Row, Cell]]:
         if name_key(gold["table"]) not in name_key(table.name):
             continue
         for row in table.rows:
+            period = ""
             if not row_matches(row, gold["row"]):
-                continue
+                if not _PERIOD_ROW.match(gold["row"]):
+                    continue
+                period = name_key(gold["row"]) + "/"  # a row per 年度 is read into its unit's row: 2026年/…
             for cell in row.cells:
-                if cell.page == gold["page"] and name_key(gold["column"]) in name_key(cell.column_path):
+                path = name_key(cell.column_path)
+                if cell.page == gold["page"] and name_key(gold["column"]) in path and path.startswith(period):
                     yield table, row, cell
 
 

@@ -670,3 +670,17 @@ def test_a_form_page_after_loose_text_is_still_the_form_with_its_indicator_colum
     assert tables[1].name == "项目支出绩效目标表"
     assert [(r.label, r.texts.get("二级指标")) for r in tables[1].rows] == [
         ("成果验收合格率", "质量指标"), ("利用者满意度", "服务对象满意度指标")]
+
+
+def test_rows_printed_once_per_year_become_one_row_with_year_columns():
+    text = ("“三公”经费支出表\n单位：万元\n"
+            "预算单位\t年度\t合计\t公务接待费\n"
+            "甲市档案局\t2025年\t10.00\t4.00\n"
+            "\t2026年\t12.00\t5.00\n"
+            "\t增减数\t2.00\t1.00")
+    [three], _ = parse_tables(_doc(text), "three.txt")
+    [unit] = three.rows
+    assert unit.label == "甲市档案局" and "年度" not in unit.texts
+    assert {c.column_path: c.value for c in unit.cells} == {
+        "2025年/合计": 10.0, "2025年/公务接待费": 4.0, "2026年/合计": 12.0, "2026年/公务接待费": 5.0,
+        "增减数/合计": 2.0, "增减数/公务接待费": 1.0}

@@ -80,8 +80,10 @@ class Candidate:
 
     @property
     def source(self) -> str:
-        """表3 支出总表“合计”基本支出 第 120 行"""
-        column = self.column_path.split("/")[-1] if self.column_path else ""
+        """表3 支出总表“合计”基本支出 第 120 行; a column of a period or a fund is named in full
+        (2026年/公务接待费/一般公共预算)."""
+        path = self.column_path or ""
+        column = path if _PERIOD_PATH.match(path) or _FUND_LEAF.search(path) else path.split("/")[-1]
         row = self.project_name or self.row_label
         where = f"第 {self.line} 行" if self.line else ""
         return f"{self.table_title}“{row}”{column} {where}".strip()
@@ -140,7 +142,7 @@ class Resolver:
             found = self._locate(cells, locator, _measures(locator.measures, final, measure))
             if not found:
                 continue
-            if (concept.excludes and locator.row is None and locator.column is None
+            if (concept.excludes and locator.row is None and (locator.column is None or locator.whole)
                     and _table_has(cells, found[0].table_id, concept.excludes)):
                 parts = self._parts(concept, doc_id, final, fund, measure)
                 if parts:
@@ -181,7 +183,8 @@ class Resolver:
         found = []
         for row in rows.values():
             if column is not None:
-                cell = next((c for c in row if column.search(name_key(c.column_path))), None)
+                cell = next((c for c in row if column.search(name_key(c.column_path))
+                             or column.search(_FUND_LEAF.sub("", name_key(c.column_path)))), None)
             else:
                 cell = _pick(row, measures)
             if cell is not None:
@@ -359,7 +362,14 @@ def _unlabelled_totals(cells: list[Candidate], kinds: set[str],
                 sums[c.column_path] = sums.get(c.column_path, 0.0) + c.value
         if classes and all(agrees(c.value, sums.get(c.column_path, 0.0), ROUNDING_WAN * len(classes)) for c in first):
             found[(table_id, min(rows))] = first
+        elif len(rows) == 1 and not first[0].subject_code:
+            found[(table_id, min(rows))] = first  # a table of one row (the unit's): that row is its total
     return found
+
+
+# a column's fund leaf (三公 items printed per fund: 公务接待费/一般公共预算): the item is the column
+_PERIOD_PATH = re.compile(r"^(?:(?:19|20)\d{2}年|增减)[^/]*/")
+_FUND_LEAF = re.compile(r"/(?:一般公共预算|政府性基金预算?|国有资本经营预算|财政拨款)(?:拨款|支出)?$")
 
 
 def _table_has(cells: list[Candidate], table_id: int, pattern: str) -> bool:

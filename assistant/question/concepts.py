@@ -54,6 +54,7 @@ class Locator:
     panel: str | None = None
     functional: bool = False  # the row must be a functional subject (功能分类) row
     column: str | None = None
+    whole: bool = False  # the column is the table's own total (it may add items outside the concept)
 
     @property
     def fund(self) -> str | None:
@@ -156,6 +157,7 @@ CONCEPTS: tuple[Concept, ...] = (
         Locator(_THREE, r"三公经费(?:合计|小计|总额|总计|预算总额|财政拨款预算总额)?$|^三公(?:合计)?$"),
         Locator(_THREE, None, column=r"三公[^/]*/(?:小计|合计)$|三公经费(?:合计|小计)$"),
         Locator(_THREE, None),
+        Locator(_THREE, None, column=r"(?:^|/)(?:总计|合计)$", whole=True),
     ), parts=("abroad", "vehicles", "reception"), excludes=r"会议费|培训费"),
     Concept("abroad", "因公出国(境)费", ("因公出国(境)费", "因公出国费", "出国费", "因公出国境费", "出国(境)费", "因公出国",
                                             "出国(境)经费", "出国经费"), (

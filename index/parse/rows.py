@@ -195,6 +195,10 @@ class RowContext:
     body_rows: int = 1  # rows in the part being read
 
 
+_PERIOD_COLUMN = re.compile(r"^(?:预算)?(?:年度|年份)$")
+_PERIOD = re.compile(r"^(?:(?:19|20)\d{2}年(?:度)?(?:预算数?|决算数?)?|增减(?:变化)?(?:金额|数)?|比上年增减)$")
+
+
 def build_rows(header: list[Item], body: list[Item], ctx: RowContext) -> tuple[list[str], list[Row]]:
     """Value column paths and the rows of one table part."""
     width = max(len(i.cells or []) for i in header + body)
@@ -225,7 +229,38 @@ def build_rows(header: list[Item], body: list[Item], ctx: RowContext) -> tuple[l
             previous = row
     for row in rows:
         _add_panel_measure(row)
-    return value_paths, rows
+    return _fold_period_rows(value_paths, rows)
+
+
+def _fold_period_rows(value_paths: list[str], rows: list[Row]) -> tuple[list[str], list[Row]]:
+    """Rows that print one unit's figures once per period (年度: 2025年 / 2026年 / 增减变化金额) are one row
+    whose columns carry the period ("2026年/总计/一般公共预算"), as a table with year columns would print them.
+
+    A period row with no label of its own continues the labelled row above it.
+    """
+    period = next((key for row in rows for key in row.texts if _PERIOD_COLUMN.match(key.rsplit("/", 1)[-1])), None)
+    if period is None or not any(_PERIOD.match(row.texts.get(period, "")) for row in rows):
+        return value_paths, rows
+    folded: list[Row] = []
+    heads: set[int] = set()  # ids of the rows that took their periods' cells
+    for row in rows:
+        when = compact(row.texts.get(period, ""))
+        if not _PERIOD.match(when):
+            folded.append(row)
+            continue
+        cells = [replace(c, column_path=f"{when}/{c.column_path}") for c in row.cells]
+        head = folded[-1] if folded else None
+        if row.label or head is None or id(head) not in heads:
+            row.cells = cells
+            row.texts.pop(period)
+            heads.add(id(row))
+            folded.append(row)
+        else:
+            head.cells += cells
+    for index, row in enumerate(folded):
+        row.index = index
+    paths = list(dict.fromkeys(c.column_path for row in folded for c in row.cells)) or value_paths
+    return paths, folded
 
 
 def _add_panel_measure(row: Row) -> None:
