@@ -309,6 +309,8 @@ def test_example_question_in_the_sidebar_is_asked_when_clicked(server, page):
 
 
 def upload(page, path: Path) -> None:
+    """Upload once the script has finished its run (a file set while it runs may be read by that run's end)."""
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=120_000)
     page.locator('[data-testid="stSidebar"] input[type="file"]').set_input_files(str(path))
 
 
@@ -322,7 +324,7 @@ def test_uploads_report_in_the_sidebar_and_leave_the_chat_working(server, page, 
     notes = tmp_path / "会议纪要.txt"
     notes.write_text("关于召开年度工作会议的通知\n请各科室准时参加。\n", encoding="utf-8")
     upload(page, notes)
-    sidebar.get_by_text("会议纪要.txt: 不是可识别的部门预算/决算公开文件").wait_for(timeout=60_000)
+    sidebar.get_by_text("会议纪要.txt: 不是可识别的部门预算/决算公开文件").wait_for(timeout=120_000)
     shot(page, "upload-failed")
     box = page.locator('[data-testid="stChatInputTextArea"]')
     box.fill(QUESTIONS[0][0])

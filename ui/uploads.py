@@ -18,11 +18,11 @@ from typing import Any, Callable
 from index.config import Settings
 from index.errors import BudgetError, UnreadableDocumentError, UnsupportedDocumentError
 from index.ingest import ingest_paths
-from index.read.files import SUFFIXES, format_size, unsupported_type
+from index.read.files import SUFFIX_NAMES, format_size, unsupported_type
 
 logger = logging.getLogger(__name__)
 
-UPLOAD_TYPES = tuple(suffix.lstrip(".") for suffix in SUFFIXES)
+UPLOAD_TYPES = SUFFIX_NAMES
 MAX_NAME_BYTES = 240  # file systems hold 255 bytes; 9 are kept for the "-<hash>" a clashing name gets
 UNSAFE_NAME = re.compile(r"[\\/:*?\"<>|\x00-\x1f]")
 

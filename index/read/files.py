@@ -32,6 +32,7 @@ TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 PDF_SUFFIX = ".pdf"
 HTML_SUFFIXES = (".html", ".htm", ".shtml", ".jsp")  # saved web pages, also JSP pages saved under their own name
 SUFFIXES = (*TEXT_SUFFIXES, PDF_SUFFIX, *HTML_SUFFIXES)
+SUFFIX_NAMES = tuple(suffix.lstrip(".") for suffix in SUFFIXES)  # as a file picker lists them
 SNIFF_BYTES = 1024  # how far into a file its type is looked for
 # Control characters that a text document does not hold (tab, newlines, FF and Word's VT excepted).
 _CONTROL = {chr(c) for c in range(32) if chr(c) not in "\t\n\r\f\v"} | {"\x7f"}

@@ -6,6 +6,7 @@ from typing import Any
 import streamlit as st
 
 from index.config import Settings
+from index.read.files import SUFFIX_NAMES
 from ui import browse
 from ui.markdown import escape, label
 from ui.pages import chat, common
@@ -55,8 +56,8 @@ def upload(settings: Settings, name: str, data: bytes) -> Any:
 
 
 def show_upload(settings: Settings) -> None:
-    uploaded = st.file_uploader(f"上传文件（txt、md、pdf，不超过 {settings.max_file_mb} MB）",
-                                type=["txt", "md", "pdf"], max_upload_size=settings.max_file_mb, key="upload")
+    uploaded = st.file_uploader(f"上传文件（{'、'.join(SUFFIX_NAMES)}，不超过 {settings.max_file_mb} MB）",
+                                type=list(SUFFIX_NAMES), max_upload_size=settings.max_file_mb, key="upload")
     if uploaded is None or st.session_state.get("uploaded_id") == uploaded.file_id:
         return
     st.session_state.uploaded_id = uploaded.file_id
