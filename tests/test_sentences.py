@@ -42,9 +42,7 @@ def test_a_question_asking_an_amount_gets_the_line_that_states_one():
               "数量指标 档案数字化加工页数：≥10万页\n质量指标 数字化成果验收合格率：≥98%\n"
               "时效指标 数字化加工任务按期完成率：=100%\n成本指标 经济成本指标 单页加工成本：≤0.5元\n"
               "社会效益指标 档案查阅利用便捷程度：明显提升\n可持续影响指标 数字档案长期保存：长期\n满意度指标 利用者满意度：≥90%")
-    sentences = split_sentences(target)
-    assert len(target) > WHOLE_PASSAGE_CHARS
-    chosen = [sentences[i] for i in key_sentences(sentences, "档案数字化经费项目安排多少钱？绩效目标是什么？")]
+    chosen = _quoted(target, "档案数字化经费项目安排多少钱？绩效目标是什么？")
     assert any("56.80" in s for s in chosen) and any(s.startswith("年度目标") for s in chosen)
 
 
@@ -62,7 +60,12 @@ def test_a_question_asking_why_gets_the_sentence_giving_the_reason():
                "2023年当年预算执行数为60.79万元，2024年预算安排88.87万元，比2023年预算执行数增加46.19%。"
                "主要原因是：组织事务一般行政管理事务经费增加。"
                "4. “一般公共服务支出（类）宣传事务（款）一般行政管理事务（项）”110.60万元，主要用于宣传事务一般行政管理事务。")
-    sentences = split_sentences(passage)
-    assert len(passage) > WHOLE_PASSAGE_CHARS
-    chosen = [sentences[i] for i in key_sentences(sentences, "2024年预算安排比2023年预算执行数增加46.19%，为什么？")]
+    chosen = _quoted(passage, "2024年预算安排比2023年预算执行数增加46.19%，为什么？")
     assert any(s.startswith("主要原因是") for s in chosen)
+
+
+def _quoted(passage: str, question: str) -> list[str]:
+    """The sentences a passage too long to quote whole is quoted by."""
+    assert len(passage) > WHOLE_PASSAGE_CHARS
+    sentences = split_sentences(passage)
+    return [sentences[i] for i in key_sentences(sentences, question)]

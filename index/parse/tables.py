@@ -94,9 +94,10 @@ def cell_coverage(lines: list[Line], tables: list[Table]) -> tuple[int, int]:
     """(numeric cells in tables of a recognised kind, numeric cells in all table rows) of a document.
 
     A row counts when it was stored in a table of a recognised kind (a 绩效 form's indicator values are
-    kept as its texts); rows read but lost count against it. A row's numbers are its values: digits-only cells before its first text cell are
-    subject codes. The share tells how much of a document's figures the parser understood;
-    unrecognised tables are kept (kind OTHER) but count as not understood.
+    kept as its texts); rows read but lost count against it. A row's numbers are its values:
+    digits-only cells before its first text cell are subject codes. The share tells how much of a
+    document's figures the parser understood; unrecognised tables are kept (kind OTHER) but count as
+    not understood.
     """
     recognised_lines = {n for t in tables if t.kind is not TableKind.OTHER for r in t.rows
                         for n in (r.line, *(c.line for c in r.cells))}
