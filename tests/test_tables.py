@@ -684,3 +684,16 @@ def test_rows_printed_once_per_year_become_one_row_with_year_columns():
     assert {c.column_path: c.value for c in unit.cells} == {
         "2025年/合计": 10.0, "2025年/公务接待费": 4.0, "2026年/合计": 12.0, "2026年/公务接待费": 5.0,
         "增减数/合计": 2.0, "增减数/公务接待费": 1.0}
+
+
+def test_numbered_items_without_amounts_are_rows_not_header():
+    """A 收支总表 page that opens with items printing no amount (22、其他支出; 二、上年结转) under its header."""
+    text = ("财政拨款收支总体情况表\n单位：万元\n"
+            "收入\t\t支出\t\n"
+            "项目\t金额\t项目\t合计\n"
+            "\t\t22、其他支出\t\n"
+            "二、上年结转\t\t二、结转下年\t\n"
+            "收入总计\t100.00\t支出总计\t100.00")
+    [fiscal], _ = parse_tables(_doc(text), "fiscal.txt")
+    assert fiscal.columns == ["收入/金额", "支出/合计"]
+    assert row(fiscal, "支出总计", panel="支出").value(Measure.TOTAL) == 100.0

@@ -45,6 +45,9 @@ PROJECT_TABLES = (TableKind.GENERAL_PROJECT, TableKind.PROJECTS, TableKind.FISCA
 _PROJECT_ROWS = PROJECT_TABLES[:4]
 
 
+_ITEM_LABEL = re.compile(r"^(?:[一二三四五六七八九十]{1,3}、|\d{1,2}、|[（(][一二三四五六七八九十\d]{1,3}[)）])\s*[\u4e00-\u9fff]")
+
+
 def is_data_row(cells: list[str]) -> bool:
     """A body row: it carries an amount, opens with a subject code, or is a bare 合计 line."""
     filled = [c for c in cells if c]
@@ -53,6 +56,8 @@ def is_data_row(cells: list[str]) -> bool:
     if any(parse_number(c) is not None for c in filled):
         return True
     if _CODE_CELL.match(filled[0]) or split_leading_code(filled[0])[0]:
+        return True
+    if any(_ITEM_LABEL.match(c) for c in filled):  # "22、其他支出", "二、上年结转": an item, even with no amount
         return True
     return len(filled) == 1 and bool(TOTAL_LABEL.match(compact(filled[0])))
 
