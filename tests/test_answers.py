@@ -10,6 +10,7 @@ import io
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -27,7 +28,7 @@ from index.config import Settings
 from index.ingest import ingest_paths
 from index.model import Passage
 from index.search.retriever import read_passages
-from conftest import SEEDS
+from conftest import corpus_pdf
 
 
 @dataclass(frozen=True)
@@ -63,12 +64,24 @@ def settings(seeded_data) -> Settings:
 
 @pytest.fixture(scope="module")
 def assistant(settings) -> Assistant:
+    return keyword_assistant(settings)
+
+
+def keyword_assistant(settings: Settings) -> Assistant:
+    """An Assistant over a data folder, with keyword retrieval over its passages (no embedding model)."""
     connection = connect_guarded(settings.db_path)
     catalog = Catalog.load(connection)
     retriever = KeywordRetriever(read_passages(settings.db_path))
     router = Router(RuleSelector(), SqlEngine(connection=connection, catalog=catalog),
                     PassageEngine(connection=connection, catalog=catalog, load_retriever=lambda: retriever))
     return Assistant(catalog, router, CellValues.load(connection), NarrativeLinks.load(connection))
+
+
+def corpus_assistant(folder: Path, name: str) -> Assistant:
+    """``keyword_assistant`` over one corpus file loaded into ``folder``."""
+    settings = Settings.from_env({}, data_dir=folder)
+    ingest_paths([corpus_pdf(name)], settings, refresh=False)
+    return keyword_assistant(settings)
 
 
 def numbers(text: str) -> list[float]:
@@ -288,29 +301,13 @@ def test_engines_plug_into_llama_index_as_query_engines(assistant):
 
 
 def test_a_pdf_of_another_template_answers_by_its_printed_row_not_the_grand_total(tmp_path):
-    from conftest import corpus_pdf
-
-    settings = Settings.from_env({}, data_dir=tmp_path)
-    ingest_paths([corpus_pdf("18_jiangsu_npc_office_2017_dept_budget.pdf")], settings, refresh=False)
-    connection = connect_guarded(settings.db_path)
-    catalog = Catalog.load(connection)
-    router = Router(RuleSelector(), SqlEngine(connection=connection, catalog=catalog),
-                    PassageEngine(connection=connection, catalog=catalog, load_retriever=lambda: None))
-    answer = Assistant(catalog, router, CellValues.load(connection), NarrativeLinks.load(connection)).ask("江苏人大办公厅2017年三公经费是多少？")
+    answer = corpus_assistant(tmp_path, "18_jiangsu_npc_office_2017_dept_budget.pdf").ask("江苏人大办公厅2017年三公经费是多少？")
     assert answer.route == "sql"
     assert numbers(answer.answer) == [833.60]  # the 合计 of that table (2542.60) also counts 会议费 and 培训费
 
 
 def test_a_score_printed_on_a_projects_row_is_answered_from_the_table_with_its_unit(tmp_path):
-    from conftest import corpus_pdf
-
-    settings = Settings.from_env({}, data_dir=tmp_path)
-    ingest_paths([corpus_pdf("n15_guangdong_Foshan_RailTransitBureau_2019_dept_final.pdf")], settings, refresh=False)
-    connection = connect_guarded(settings.db_path)
-    catalog = Catalog.load(connection)
-    router = Router(RuleSelector(), SqlEngine(connection=connection, catalog=catalog),
-                    PassageEngine(connection=connection, catalog=catalog, load_retriever=lambda: None))
-    answer = Assistant(catalog, router, CellValues.load(connection), NarrativeLinks.load(connection)).ask(
+    answer = corpus_assistant(tmp_path, "n15_guangdong_Foshan_RailTransitBureau_2019_dept_final.pdf").ask(
         "佛山市轨道交通局“轨道交通工程质量安全行业监管技术服务”项目自评打了几分？")
     assert answer.route == "sql" and "99.71 分" in answer.answer
     assert [(c.value, c.unit, c.status) for c in answer.checks] == [(99.71, "分", "match")]
@@ -361,21 +358,18 @@ def test_two_amounts_of_one_document_asked_against_each_other_give_their_differe
     assert [(c.value, c.status) for c in answer.checks] == [(336.25, "match"), (1803.84, "match"), (1467.59, "computed")]
 
 
+@pytest.fixture(scope="module")
+def shenzhen(tmp_path_factory) -> Assistant:
+    return corpus_assistant(tmp_path_factory.mktemp("shenzhen"),
+                            "n12_guangdong_Shenzhen_PlanningNaturalResources_BaoanBranch_2026_dept_budget.pdf")
+
+
 @pytest.mark.parametrize("question, expected", [
     ("深圳市规划和自然资源局宝安管理局2026年三公经费是多少？", 17.20),
     ("宝安管理局2026年公务用车购置费是多少？", 12.00),
 ])
-def test_three_public_items_printed_once_per_year_are_read_in_this_years_row(tmp_path, question, expected):
+def test_three_public_items_printed_once_per_year_are_read_in_this_years_row(shenzhen, question, expected):
     """深圳 表9 (p35): one unit, its figures printed in a 2025年, a 2026年 and an 增减变化金额 row under 年度."""
-    from conftest import corpus_pdf
-
-    settings = Settings.from_env({}, data_dir=tmp_path)
-    ingest_paths([corpus_pdf("n12_guangdong_Shenzhen_PlanningNaturalResources_BaoanBranch_2026_dept_budget.pdf")],
-                 settings, refresh=False)
-    connection = connect_guarded(settings.db_path)
-    catalog = Catalog.load(connection)
-    router = Router(RuleSelector(), SqlEngine(connection=connection, catalog=catalog),
-                    PassageEngine(connection=connection, catalog=catalog, load_retriever=lambda: None))
-    answer = Assistant(catalog, router, CellValues.load(connection), NarrativeLinks.load(connection)).ask(question)
+    answer = shenzhen.ask(question)
     assert answer.route == "sql" and numbers(answer.answer) == [expected]
     assert "2026年/" in answer.answer and [c.status for c in answer.checks] == ["match"]

@@ -8,9 +8,6 @@ from ui import audit_report as audit
 from ui import browse, frames
 from ui.pages import common
 
-ALL = "全部文件"
-
-
 def render() -> None:
     st.title("核对：文中数字与表格")
     st.caption("情况说明里的每个数额都对照它所说的表格单元格；占比、增减率、完成率按表格重算；表格上下级合计互相核对。")
@@ -21,11 +18,8 @@ def show(settings: Settings) -> None:
     from index.store.findings import read_findings
 
     with common.read_connection(settings) as connection:
-        documents = browse.loaded_documents(connection)
-        labels = browse.document_labels(documents)
-        doc_id = st.selectbox("文件", [ALL, *labels], key="doc", bind="query-params",
-                              format_func=lambda d: labels.get(d, d))
-        frame = read_findings(connection, None if doc_id == ALL else doc_id)
+        doc_id, labels = common.pick_document(browse.loaded_documents(connection))
+        frame = read_findings(connection, doc_id)
     summary = audit.summarize(frame).assign(doc_id=lambda f: f["doc_id"].map(labels).fillna(f["doc_id"]))
     common.show_table(frames.readable(summary, labels={**audit.SUMMARY_LABELS, "coverage_pct": "对应率"}, unit=""))
     problems = audit.ranked_problems(frame)

@@ -17,6 +17,7 @@ from ui import browse, frames
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+EVERY_DOCUMENT = "全部文件"  # the picker's choice of every loaded document
 MAX_TABLE_ROWS = 50  # longer tables scroll in a grid
 GENERIC_ERROR = "出现内部错误，详情已记入日志。请重试，或换个问法。"
 WARM_UP_QUESTION = "支出为什么增加？"
@@ -85,6 +86,14 @@ def read_connection(settings: Settings) -> Iterator[Any]:
         yield connection
     finally:
         connection.close()
+
+
+def pick_document(documents: list[Any], every: bool = True) -> tuple[str | None, dict[str, str]]:
+    """The 文件 picker, kept in the address: the chosen doc_id (None for 全部文件 when ``every``) and the labels."""
+    labels = browse.document_labels(documents)
+    options = [EVERY_DOCUMENT, *labels] if every else list(labels)
+    doc_id = st.selectbox("文件", options, key="doc", bind="query-params", format_func=lambda d: labels.get(d, d))
+    return (None if doc_id == EVERY_DOCUMENT else doc_id), labels
 
 
 def loaded_documents(settings: Settings) -> list[Any]:

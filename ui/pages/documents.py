@@ -20,9 +20,7 @@ def show(settings: Settings) -> None:
         if not documents:
             st.info("还没有载入文件。")
             return
-        labels = browse.document_labels(documents)
-        doc_id = st.selectbox("文件", list(labels), key="doc", bind="query-params",
-                              format_func=lambda d: labels.get(d, d))
+        doc_id, _ = common.pick_document(documents, every=False)
         tables_tab, sections_tab = st.tabs(["表格", "章节"])
         with tables_tab:
             for table in browse.document_tables(connection, doc_id).itertuples():

@@ -11,7 +11,6 @@ from ui import browse, frames
 from ui.markdown import escape
 from ui.pages import common
 
-ALL = "全部文件"
 # Pixel widths that fit the first columns in the page at 1280 px (the rest scroll): amounts, then text.
 WIDTHS = {"科目": 170, "原因": 210, "文件": 120}
 
@@ -24,11 +23,8 @@ def render() -> None:
 def show(settings: Settings) -> None:
     with common.read_connection(settings) as connection:
         documents = browse.loaded_documents(connection)
-        labels = browse.document_labels(documents)
-        doc_id = st.selectbox("文件", [ALL, *labels], key="doc", bind="query-params",
-                              format_func=lambda d: labels.get(d, d))
+        chosen, labels = common.pick_document(documents)
         largest_first = st.toggle("变动最大的在前", value=True, key="largest", bind="query-params")
-        chosen = None if doc_id == ALL else doc_id
         variances, executions = st.tabs(["增减变动说明", "预算执行（决算对比预算）"])
         with variances:
             frame = browse.sort_by_change(frames.signed_changes(browse.variances(connection, chosen)), largest_first)
