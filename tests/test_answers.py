@@ -373,3 +373,54 @@ def test_three_public_items_printed_once_per_year_are_read_in_this_years_row(she
     answer = shenzhen.ask(question)
     assert answer.route == "sql" and numbers(answer.answer) == [expected]
     assert "2026年/" in answer.answer and [c.status for c in answer.checks] == ["match"]
+
+
+def test_a_share_inside_a_named_whole_divides_by_that_whole(assistant):
+    """"X里，Y占百分之几": X is the denominator (not 支出合计), the part read with X's fund."""
+    answer = assistant.ask("巴州人社局一般公共预算基本支出里，公用经费占百分之几？")
+    assert "94.21 ÷ 1583.14 = 5.95%" in answer.answer
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("许昌市人社局“农林水支出—一般行政管理事务”决算多少？", [2.50]),
+    ("许昌市人社局“人力资源和社会保障管理事务/一般行政管理事务”支出决算是多少？", [550.21]),
+])
+def test_a_classification_path_picks_the_row_under_its_named_class(assistant, question, expected):
+    """一般行政管理事务 is printed under 20801 and 21305: the path names which."""
+    answer = assistant.ask(question)
+    assert answer.route == "sql" and numbers(answer.answer.split("SQL")[0]) == expected
+
+
+def test_a_second_subject_asked_in_its_own_clause_gets_its_own_change(assistant):
+    answer = assistant.ask("巴州人社局三公经费比上年减少多少？公务用车运行费为什么减少？")
+    assert "三公经费预算比上年减少：3.00 万元" in answer.answer  # the narrative prints no 三公 amount: the change names it
+    assert "公务用车运行费比上年减少：3.00 万元" in answer.answer and "减少一辆公务用车" in answer.answer
+
+
+@pytest.fixture(scope="module")
+def fuzhou(tmp_path_factory) -> Assistant:
+    return corpus_assistant(tmp_path_factory.mktemp("fuzhou"), "n21_fujian_Fuzhou_CangshanEcoEnvBureau_2026_unit_budget.pdf")
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("福州市仓山生态环境局2026年人员经费是多少？", 931.80),  # the narrative (p. 9): 人员经费 931.8 万元
+    ("福州市仓山生态环境局2026年公用经费是多少？", 58.33),  # 990.13 − 931.80
+])
+def test_personnel_and_public_funds_add_up_economic_classes_when_no_column_prints_them(fuzhou, question, expected):
+    answer = fuzhou.ask(question)
+    assert answer.route == "sql" and "按经济分类计" in answer.answer
+    assert numbers(answer.answer.split("SQL")[0])[-1] == expected
+
+
+def test_why_the_whole_budget_changed_quotes_the_totals_change_and_reason(tmp_path):
+    answer = corpus_assistant(tmp_path, "n16_guangdong_Zhuhai_TransportMunicipalProjectsCenter_2026_dept_budget.pdf").ask(
+        "珠海市政府投资交通市政项目工务中心2026年预算为啥比上年多？")
+    assert "比上年增加：6816.11 万元" in answer.answer and "政府投资项目的需求" in answer.answer
+
+
+def test_a_why_question_gets_its_items_change_only_when_items_end_in_zhichu(tmp_path):
+    """江苏 prints "人大事务（款）人大会议（项）支出…": the item is 人大会议, not 支出 (which matched every item)."""
+    answer = corpus_assistant(tmp_path, "20_jiangsu_npc_2019_dept_budget_narrative.pdf").ask(
+        "江苏省人大常委会办公厅2019年人大会议支出为什么增加？")
+    assert numbers(answer.answer.split("说明原文")[0])[:3] == [1469.73, 164.48, 12.60]
+    assert not {"行政运行", "人大立法", "人大监督", "代表工作"} & set(re.findall(r"- (\S+?)预算数", answer.answer))

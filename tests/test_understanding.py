@@ -10,7 +10,7 @@ import pytest
 from assistant.question.lexicon import Intent, org_variants, place_variants, split_department
 from index.model import Measure
 from assistant.question.catalog import Catalog, Term, document_ref as _document_ref, expand_synonyms, term_key
-from assistant.question.parse import parse_question
+from assistant.question.parse import parse_question, share_sides
 
 LUNTAI = "2024-预算-部门-轮台县人力资源和社会保障局"
 BAZHOU = "2024-预算-单位-巴音郭楞蒙古自治州人力资源和社会保障局"
@@ -174,6 +174,28 @@ def test_development_zones_and_bodies_under_the_government_are_asked_by_short_na
     assert "国资委" in org_variants("人民政府国有资产监督管理委员会")
     assert "口岸办" in org_variants("人民政府口岸办公室")
     assert "办公室" not in org_variants("人民政府办公室")  # 市政府办公室 keeps its government
+    assert "教委" in org_variants("教育委员会") and "卫健委" in org_variants("卫生健康委员会")
+
+
+def _sides(question: str, catalog: Catalog):
+    sides = share_sides(parse_question(question, catalog))
+    if sides is None:
+        return None
+    parts, wholes, fund, whole_fund = sides
+    return [s.name for s in parts], [s.name for s in wholes], fund, whole_fund
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("巴州人社局项目支出占基本支出的比例", (["项目支出"], ["基本支出"], None, None)),
+    ("巴州人社局人员经费占一般公共预算基本支出的比例", (["人员经费"], ["基本支出"], None, "general_budget")),
+    # the container's fund holds for the part inside it
+    ("巴州人社局财政拨款基本支出里，公用经费占百分之几？", (["公用经费"], ["基本支出"], "fiscal", "fiscal")),
+    ("巴州人社局项目支出在支出合计中占多大比重？", (["项目支出"], ["支出合计"], None, None)),
+    ("巴州人社局基本支出和项目支出各占多少比例", (["基本支出", "项目支出"], [], None, None)),
+    ("巴州人社局基本支出的人员经费是项目支出的百分之几", None),  # a relation not understood: no share
+])
+def test_a_share_reads_its_part_and_whole_from_the_question_structure(catalog, question, expected):
+    assert _sides(question, catalog) == expected
 
 
 def test_department_names_split_into_place_and_organisation():

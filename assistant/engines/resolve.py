@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 
 from assistant.question.catalog import term_key
-from assistant.question.concepts import BY_KEY, TABLE_FUNDS, TOTAL_ROW, Concept, Locator
+from assistant.question.concepts import BASIC_KINDS, BY_KEY, TABLE_FUNDS, TOTAL_ROW, Concept, Locator
 from index.amounts import ROUNDING_WAN, agrees
 from index.text import name_key
 
@@ -37,6 +37,7 @@ _GRAND = re.compile(r"总计$")
 _SUB_ITEM = re.compile(r"^\s*(?:其中|含)[:：]?")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _PREVIOUS = re.compile(r"上年|上一年|去年")
+_PATH_SEPARATOR = re.compile(r"[—–－\-/>＞·]+|下的|中的")
 _CHANGE_COLUMN = re.compile(r"增减|变动|变化|增长|比上年|较上年|同比")
 # Tables a printed name is read from when the question names no fund, by the kind of name.
 TERM_TABLES = {
@@ -98,6 +99,7 @@ class Resolution:
     ambiguous: bool = False
     parts: list[Candidate] = field(default_factory=list)  # a computed total's parts (三公 = 出国 + 车辆 + 接待)
     reason: str = ""  # why a single cell found is only a candidate
+    basis: str = ""  # how computed parts make the figure (按经济分类：工资福利支出 + 对个人和家庭的补助)
 
     @property
     def found(self) -> bool:
@@ -153,6 +155,34 @@ class Resolver:
             parts = self._parts(concept, doc_id, final, fund, measure)
             if parts:
                 return Resolution(doc_id, [], parts=parts)
+        if concept.classes:
+            return self._classes(concept, cells, doc_id, final, fund)
+        return Resolution(doc_id)
+
+    def _classes(self, concept: Concept, cells: list[Candidate], doc_id: str, final: bool,
+                 fund: str | None) -> Resolution:
+        """人员经费/公用经费 of a basic-expenditure table printed by economic class only (no such column): the
+        sum of its classes, from the first table (of the asked fund) whose classes add up to its total."""
+        kinds = [k for k in BASIC_KINDS if fund is None or TABLE_FUNDS[k] == fund]
+        measures = _measures(("total",), final, None)
+        for kind in kinds:
+            for table_id in dict.fromkeys(c.table_id for c in cells if c.table_kind == kind):
+                rows: dict[int, list[Candidate]] = {}
+                for cell in cells:
+                    if cell.table_id == table_id:
+                        rows.setdefault(cell.row_index, []).append(cell)
+                picked = [c for c in (_pick(row, measures) for row in rows.values()) if c is not None]
+                if any(c.measure in ("personnel", "public") for row in rows.values() for c in row):
+                    continue  # the table prints the columns: the locators read them
+                totals = [c for c in picked if not c.subject_code and _TOTAL.match(name_key(_unnumbered(c.row_label)))]
+                classes = [c for c in picked if c.subject_code and len(c.subject_code) == 3]
+                if not totals or not classes or not agrees(
+                        sum(c.value for c in classes), totals[0].value, ROUNDING_WAN * len(classes)):
+                    continue
+                parts = [c for c in classes if (c.subject_code in concept.classes) != concept.complement]
+                if parts:
+                    named = " + ".join(dict.fromkeys(p.row_label for p in parts))
+                    return Resolution(doc_id, [], parts=parts, basis=f"按经济分类计：{concept.name} = {named}")
         return Resolution(doc_id)
 
     def _parts(self, concept: Concept, doc_id: str, final: bool, fund: str | None,
@@ -231,6 +261,9 @@ class Resolver:
         matching = [c for c in cells if (c.subject_code and c.subject_code in code_set)
                     or _key(c.row_label) in wanted or (c.project_name and _key(c.project_name) in wanted)]
         if not matching:
+            matching = _by_path(cells, keys)
+            kind = "functional" if matching else kind
+        if not matching:
             return self._heading(cells, wanted, doc_id)
         order = [k for k, f in TABLE_FUNDS.items() if f == fund] if fund else list(TERM_TABLES.get(kind, ()))
         order += [k for k in TERM_TABLES["label"] if k not in order] if not fund else []
@@ -259,6 +292,33 @@ class Resolver:
                 if found:
                     return _decide(found[0].doc_id, found, f"{table_kind} 表中的同名行")
         return None
+
+
+def _by_path(cells: list[Candidate], keys: Sequence[str]) -> list[Candidate]:
+    """Rows named by a classification path (信访事务—行政运行, 教育/普通教育/小学教育): the last name on a coded
+    row whose higher levels (by code prefix) carry the names before it, in order."""
+    names = {c.subject_code: _key(c.row_label) for c in cells if c.subject_code}
+    found: list[Candidate] = []
+    for key in keys:
+        path = [p for p in (term_key(part) for part in _PATH_SEPARATOR.split(key)) if p]
+        if len(path) < 2:
+            continue
+        for cell in cells:
+            code = cell.subject_code
+            if not code or _key(cell.row_label) != path[-1]:
+                continue
+            above = [names.get(code[:n]) for n in range(3, len(code), 2)]
+            if _in_order(path[:-1], [a for a in above if a]):
+                found.append(cell)
+    return found
+
+
+def _in_order(wanted: list[str], names: list[str]) -> bool:
+    position = 0
+    for name in names:
+        if position < len(wanted) and name == wanted[position]:
+            position += 1
+    return position == len(wanted)
 
 
 def _heading_total(cells: list[Candidate], wanted: set[str]) -> list[Candidate]:

@@ -23,7 +23,7 @@ from assistant.engines.sql_guard import QueryResult, run_generated
 from assistant.question.catalog import Catalog, DocumentRef
 from assistant.question.concepts import BY_KEY, Concept
 from assistant.question.lexicon import COLUMN_CONCEPTS, Intent
-from assistant.question.parse import ParsedQuestion, Subject
+from assistant.question.parse import ParsedQuestion, Subject, share_sides
 from index.model import Measure
 
 logger = logging.getLogger(__name__)
@@ -177,51 +177,54 @@ class SqlEngine:
     # -- shares --------------------------------------------------------------------------------------------
 
     def _share(self, parsed: ParsedQuestion) -> SqlOutcome | None:
-        """占比: the part (named before 占) over the whole (named after it; default 支出合计), from one table."""
-        before, _, after = parsed.text.partition("占")
-        wholes = [s for s in parsed.subjects if s.start >= len(before)] if after else []
-        container = before.find("中")  # X中Y占比: X is the whole
-        if container > 0 and not wholes:
-            wholes = [s for s in parsed.subjects if s.start < container]
-        parts = [s for s in parsed.subjects if s not in wholes]
+        """占比: each part over the whole (its head noun: the last subject naming it; default 支出合计), from one
+        table where it prints both."""
+        sides = share_sides(parsed)
+        if sides is None:
+            return None
+        parts, wholes, fund, whole_fund = sides
         income = "收入" in parsed.text
-        fund = parsed.fund  # the fund of the part; the whole is of all funds unless it names one itself
         if not parts and fund:  # 收入中一般公共预算占比: the fund's own line is the part
             key = _FUND_PARTS[fund][0 if income else 1]
             parts = [Subject(BY_KEY[key].name, 0, concept=BY_KEY[key])]
-            wholes = [s for s in parsed.subjects if s.concept is None or s.concept.key != key]
+            wholes = [s for s in wholes if s.concept is None or s.concept.key != key]
             fund = None
         if not parts:
             return None
-        part = parts[0]
-        whole = wholes[0] if wholes else Subject("支出合计", 0, concept=BY_KEY["income" if income else "expenditure"])
-        measure = parsed.measures[0] if parsed.measures and part.term is not None else None
+        whole = wholes[-1] if wholes else Subject("支出合计", 0, concept=BY_KEY["income" if income else "expenditure"])
         figures: list[Figure] = []
         used: list[Candidate] = []
-        for doc in parsed.documents:
-            denominator = self.resolve(whole, doc, None, None)
-            numerator = self._in_table(part, doc, denominator) or self.resolve(part, doc, fund, measure)
-            if numerator.ambiguous:
-                figures += _figures(doc, part.name, numerator)
-                used += numerator.cells
-            if numerator.ambiguous or not numerator.found and not numerator.parts:
-                continue
-            cell = numerator.cells[0] if numerator.cells else numerator.parts[0]
-            denominator = self._in_table(whole, doc, numerator) or denominator
-            if not denominator.found or denominator.ambiguous or not denominator.value:
-                continue
-            value, total = numerator.value, denominator.value
-            share = 100 * value / total
-            figures += _figures(doc, part.name, numerator) + _figures(doc, whole.name, denominator)
-            same = not numerator.parts and denominator.cells[0].table_id == cell.table_id
-            note = "" if same else f"（分子取自{cell.table_title}，分母取自{denominator.cells[0].table_title}）"
-            figures.append(Figure(doc, f"{part.name}占{whole.name}的比例", round(share, 2), "%",
-                                  formula=f"{value:.2f} ÷ {total:.2f} = {share:.2f}%{note}"))
-            used += numerator.cells + numerator.parts + denominator.cells
+        for part in parts:
+            measure = parsed.measures[0] if parsed.measures and part.term is not None else None
+            for doc in parsed.documents:
+                found, cells = self._one_share(part, whole, doc, fund, whole_fund, measure)
+                figures += found
+                used += cells
         if not used:
             return None
         result = self._cells_sql(used)
         return SqlOutcome("share", result.sql, result.rows, figures)
+
+    def _one_share(self, part: Subject, whole: Subject, doc: DocumentRef, fund: str | None, whole_fund: str | None,
+                   measure: Measure | str | None) -> tuple[list[Figure], list[Candidate]]:
+        denominator = self.resolve(whole, doc, whole_fund, None)
+        numerator = self._in_table(part, doc, denominator) or self.resolve(part, doc, fund, measure)
+        if numerator.ambiguous:
+            return _figures(doc, part.name, numerator), numerator.cells
+        if not numerator.found and not numerator.parts:
+            return [], []
+        cell = numerator.cells[0] if numerator.cells else numerator.parts[0]
+        denominator = self._in_table(whole, doc, numerator) or denominator
+        if not denominator.found or denominator.ambiguous or not denominator.value:
+            return [], []
+        value, total = numerator.value, denominator.value
+        share = 100 * value / total
+        same = not numerator.parts and denominator.cells[0].table_id == cell.table_id
+        note = "" if same else f"（分子取自{cell.table_title}，分母取自{denominator.cells[0].table_title}）"
+        figures = _figures(doc, part.name, numerator) + _figures(doc, whole.name, denominator)
+        figures.append(Figure(doc, f"{part.name}占{whole.name}的比例", round(share, 2), "%",
+                              formula=f"{value:.2f} ÷ {total:.2f} = {share:.2f}%{note}"))
+        return figures, numerator.cells + numerator.parts + denominator.cells
 
     def _in_table(self, subject: Subject, doc: DocumentRef, other: Resolution) -> Resolution | None:
         """The subject read from the table another figure came from, when that table prints it: a share's
@@ -334,7 +337,8 @@ def _figures(doc: DocumentRef, label: str, resolution: Resolution) -> list[Figur
         parts = resolution.parts
         total = round(sum(p.value for p in parts), 2)
         formula = " + ".join(f"{p.row_label} {p.value:.2f}" for p in parts) + f" = {total:.2f} 万元"
-        return [Figure(doc, label, total, formula=f"{formula}（表中合计另含其他项目，按口径相加）")]
+        basis = resolution.basis or "表中合计另含其他项目，按口径相加"
+        return [Figure(doc, label, total, formula=f"{formula}（{basis}）")]
     if resolution.ambiguous:
         why = f"；{resolution.reason}" if resolution.reason else ""
         return [Figure(doc, f"{label}（候选：{c.row_label}{why}）", c.value, source=c.source, page=c.page,

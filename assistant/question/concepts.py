@@ -70,6 +70,10 @@ class Concept:
     words: tuple[str, ...]
     locators: tuple[Locator, ...]
     parts: tuple[str, ...] = ()  # concepts that add up to it, when no row prints it (三公 = 出国 + 车辆 + 接待)
+    # economic classes (经济分类) of a basic-expenditure table that add up to it when no column prints it:
+    # 人员经费 = 301 + 303; 公用经费 = every other class (``complement``)
+    classes: tuple[str, ...] = ()
+    complement: bool = False
     excludes: str | None = None  # a row label that disqualifies a total (会议费 beside 三公)
 
     def keys(self) -> tuple[str, ...]:
@@ -85,6 +89,8 @@ def _row(kind: str, row: str, measures: tuple[str, ...] = ("total",), panel: str
 
 
 _THREE = ("three_public",)
+PERSONNEL_CLASSES = ("301", "303")  # 工资福利支出, 对个人和家庭的补助
+BASIC_KINDS = ("basic", "general_basic", "fiscal_basic")
 CONCEPTS: tuple[Concept, ...] = (
     Concept("grand_total", "收支总计", (
         "收支总计", "收支总额", "收支总预算", "收支预算总额", "收支预算总计", "收支规模", "部门预算总额",
@@ -147,12 +153,12 @@ CONCEPTS: tuple[Concept, ...] = (
         _total("general_basic", ("personnel",)), _row("general_basic", r"^人员经费(?:合计)?$"),
         _total("basic", ("personnel",)), _row("basic", r"^人员经费(?:合计)?$"),
         _total("fiscal_basic", ("personnel",)),
-    )),
+    ), classes=PERSONNEL_CLASSES),
     Concept("public", "公用经费", ("公用经费",), (
         _total("general_basic", ("public",)), _row("general_basic", r"^公用经费(?:合计)?$"),
         _total("basic", ("public",)), _row("basic", r"^公用经费(?:合计)?$"),
         _total("fiscal_basic", ("public",)),
-    )),
+    ), classes=PERSONNEL_CLASSES, complement=True),
     Concept("three_public", "三公经费", ("三公经费", "三公", "三公经费支出"), (
         Locator(_THREE, r"三公经费(?:合计|小计|总额|总计|预算总额|财政拨款预算总额)?$|^三公(?:合计)?$"),
         Locator(_THREE, None, column=r"三公[^/]*/(?:小计|合计)$|三公经费(?:合计|小计)$"),

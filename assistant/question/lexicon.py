@@ -107,7 +107,7 @@ class Intent(str, Enum):
 
 INTENT_CUES: dict[Intent, tuple[str, ...]] = {
     Intent.DEFINE: ("什么是", "是什么意思", "指什么", "的含义", "名词解释", "是指"),
-    Intent.EXPLAIN: ("为什么", "为何", "原因", "怎么会", "缘故"),
+    Intent.EXPLAIN: ("为什么", "为何", "原因", "怎么会", "缘故", "为啥", "咋"),
     Intent.RANK: ("最多", "最高", "最大", "最少", "最低", "前三", "前五", "前十", "排序", "排列",
                   "从高到低", "从低到高", "从大到小", "从小到大", "排名", "列出", "有哪些项目", "哪些项目",
                   "项目有哪些"),
@@ -208,7 +208,8 @@ _SUB_PLACE = re.compile(r"^(?:人民政府)?(.{2,8}?(?:街道|镇|乡|苏木))(?
 
 
 def org_variants(org: str) -> list[str]:
-    """人力资源和社会保障局 → [.., 人社局]; 卫生健康委员会 → [.., 卫健委员会, 卫健委]; 人民政府办公室 → [.., 政府办]."""
+    """人力资源和社会保障局 → [.., 人社局]; 卫生健康委员会 → [.., 卫健委员会, 卫健委]; 人民政府办公室 → [.., 政府办];
+    a two-character committee by its first character (交通委员会 → 交委)."""
     variants = [org]
     body = org.removeprefix("人民政府")
     if body != org and len(body) >= 3 and not body.startswith("办公"):
@@ -217,6 +218,8 @@ def org_variants(org: str) -> list[str]:
         variants += [v.replace(long, short) for v in variants if long in v for short in shorts]
     for long, short in ORG_SUBSTITUTIONS:
         variants += [v.replace(long, short) for v in variants if long in v]
+    if re.fullmatch(r"[\u4e00-\u9fff]{2}委员会", org):  # 交通委员会 → 交委, 教育委员会 → 教委
+        variants.append(org[0] + "委")
     return [v for i, v in enumerate(variants) if len(v) >= 2 and v not in variants[:i]]
 
 
