@@ -424,3 +424,9 @@ def test_a_why_question_gets_its_items_change_only_when_items_end_in_zhichu(tmp_
         "江苏省人大常委会办公厅2019年人大会议支出为什么增加？")
     assert numbers(answer.answer.split("说明原文")[0])[:3] == [1469.73, 164.48, 12.60]
     assert not {"行政运行", "人大立法", "人大监督", "代表工作"} & set(re.findall(r"- (\S+?)预算数", answer.answer))
+
+
+def test_a_passage_question_naming_several_documents_cites_each_of_them(assistant):
+    answer = assistant.ask("轮台县人社局和许昌市人社局的主要职能分别是什么？")
+    assert answer.route == "passages"
+    assert {c.doc.split("-")[-1] for c in answer.citations} == {"轮台县人力资源和社会保障局", "许昌市人力资源和社会保障局"}

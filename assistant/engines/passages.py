@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 _DEFINE_TERM = re.compile(r"(?:什么是|何为|何谓)(.+?)(?:[？?。，,]|$)|(.+?)(?:是什么意思|是什么|指什么|的含义)")
 _GLOSSARY_HEAD = re.compile(r"^(.{2,30}?)[：:]")
+MAX_DOCUMENTS_APART = 4  # up to this many documents named: passages from each of them
 
 
 @dataclass(frozen=True)
@@ -89,13 +90,20 @@ class PassageEngine:
             glossary = self.glossary(parsed)
             if glossary:
                 return glossary
-        hits = self.retriever().retrieve(parsed.question, doc_ids=parsed.doc_ids, k=max(4 * k, 8))
+        if parsed.named and 1 < len(parsed.documents) <= MAX_DOCUMENTS_APART:
+            per_document = max(1, (k + 1) // 2)  # each document named answers for itself (审计局和大数据局各…)
+            ranked = [self._ranked(parsed, [doc_id], k)[:per_document] for doc_id in parsed.doc_ids]
+            return [group[i] for i in range(per_document) for group in ranked if i < len(group)]
+        return self._ranked(parsed, parsed.doc_ids, k)[:k]
+
+    def _ranked(self, parsed: ParsedQuestion, doc_ids: list[str], k: int) -> list[PassageHit]:
+        hits = self.retriever().retrieve(parsed.question, doc_ids=doc_ids, k=max(4 * k, 8))
         found = [PassageHit(h.passage, h.score) for h in hits]
         seen = {h.passage.passage_id for h in found}
-        found += [PassageHit(p, 0.0) for p in self.under_headings(parsed) if p.passage_id not in seen]
-        return _rerank(parsed, found)[:k]
+        found += [PassageHit(p, 0.0) for p in self.under_headings(parsed, doc_ids) if p.passage_id not in seen]
+        return _rerank(parsed, found)
 
-    def under_headings(self, parsed: ParsedQuestion) -> list[Passage]:
+    def under_headings(self, parsed: ParsedQuestion, doc_ids: list[str]) -> list[Passage]:
         """Passages under a heading that holds one of the question's cue words (一、主要职能 for 职能)."""
         cues = [c for c in FACT_CUES if c in parsed.text]
         if not cues:
@@ -103,7 +111,7 @@ class PassageEngine:
         rows = self.connection.execute(
             "SELECT passage_id FROM passages WHERE doc_id IN (SELECT unnest(?)) "
             "AND list_has_any(?, [c FOR c IN ? IF contains(section_path, c)]) ORDER BY doc_id, line_start LIMIT 6",
-            [parsed.doc_ids, cues, cues]).fetchall()
+            [doc_ids, cues, cues]).fetchall()
         return self.passages([r[0] for r in rows])
 
     def glossary(self, parsed: ParsedQuestion) -> list[PassageHit]:
