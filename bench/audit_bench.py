@@ -7,6 +7,11 @@ document that loads (or the files named). A defect is found when a finding of it
 (±1), quotes its key phrase (or states one of its non-zero values). A finding that matches no listed
 defect is a false alarm. Prints per document: audit time, narrative amounts linked, findings, recall and
 false alarms; then the totals.
+
+Link coverage counts the subject amounts of the narrative (an amount named by what it is the amount of;
+changes, amounts in brackets, reasons and uses are not subject amounts). A document none of whose tables
+is a recognised budget table (a narrative published without its tables) has nothing to link to: it is
+shown as "no tables" and left out of the overall coverage, never counted as linked.
 """
 from __future__ import annotations
 
@@ -71,6 +76,7 @@ def _matches(finding, defect: dict, page_of: dict[int, int]) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     from index.audit.findings import link_coverage
+    from index.audit.linking import CellIndex
     from index.audit.narrative import audit_document
     from index.errors import BudgetError
     from index.narrative.passages import cut_blocks
@@ -84,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     defects = [json.loads(line) for line in DEFECTS.read_text(encoding="utf-8").splitlines() if line.strip()]
     names = args.files or sorted(p.name for p in CORPUS.glob("*.pdf") if p.name not in JOINED.values())
-    found_total = alarms_total = listed_total = 0
+    found_total = alarms_total = listed_total = linked_total = amounts_total = 0
+    below, without_tables = [], []
     times = []
     print(f"{'document':44} {'ms':>5} {'linked':>11} {'problems':>8} {'recall':>7} {'false':>5}")
     for name in names:
@@ -105,6 +112,13 @@ def main(argv: list[str] | None = None) -> int:
         alarms = [f for f in problems if not any(_matches(f, d, page_of) for d in listed)]
         linked, amounts = link_coverage(findings)
         share = f"{linked}/{amounts}" + (f" {100 * linked / amounts:3.0f}%" if amounts else "")
+        if not CellIndex.from_document(document).has_budget_tables():
+            share = "no tables"
+            without_tables.append(name)
+        linked_total += linked
+        amounts_total += amounts
+        if amounts and linked < 0.9 * amounts:
+            below.append(f"{name[:24]} {100 * linked / amounts:.0f}%")
         recall = f"{len(found)}/{len(listed)}" if name in CHECKED else ""
         print(f"{name[:44]:44} {1000 * elapsed:5.0f} {share:>11} {len(problems):8} {recall:>7} {len(alarms):5}")
         for defect in listed:
@@ -117,6 +131,11 @@ def main(argv: list[str] | None = None) -> int:
             found_total += len(found)
             listed_total += len(listed)
             alarms_total += len(alarms)
+    if amounts_total:
+        print(f"linked {linked_total}/{amounts_total} ({100 * linked_total / amounts_total:.1f}%) of the narrative "
+              f"amounts; below 90%: {', '.join(below) or 'none'}")
+    if without_tables:
+        print(f"no budget tables (narrative only, not counted): {', '.join(without_tables)}")
     print(f"recall {found_total}/{listed_total}; false alarms {alarms_total} on the {len(CHECKED)} hand-checked documents")
     if times:
         times.sort()

@@ -29,7 +29,7 @@ def indexes(documents):
     ("三、关于巴音郭楞蒙古自治州人力资源和社会保障局 2024 年支出预算情况说明", ("expenditure",)),
     ("二、收入决算情况说明", ("income", "summary")),
     ("四、财政拨款收入支出决算总体情况说明", ("fiscal_summary",)),
-    ("六、一般公共预算财政拨款基本支出决算情况说明", ("general_basic", "general_expenditure")),
+    ("六、一般公共预算财政拨款基本支出决算情况说明", ("general_basic", "fiscal_basic", "general_expenditure")),
     ("十、关于轮台县人力资源和社会保障局部门 2024 年财政拨款“三公”经费预算情况说明", ("three_public",)),
     ("（一）单位运行经费情况", ()),
 ])

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Iterable, Sequence
 
-from index.amounts import ROUNDING_WAN, UNIT_FACTORS, decimals, rounding
+from index.amounts import ROUNDING_WAN, UNIT_FACTORS, agrees, decimals, rounding
 from index.model import Document, DocumentKind
 from index.text import name_key
 
@@ -37,15 +37,15 @@ NARRATIVE_SCOPE = ("general_expenditure", "fiscal_summary", "expenditure", "inco
 _SCOPES: list[tuple[str, tuple[str, ...]]] = [  # section title keyword → table kinds, in order of preference
     ("三公", ("three_public",)),
     ("结转结余", ("carryover", "summary")),
-    ("基本支出", ("general_basic", "general_expenditure")),
+    ("基本支出", ("general_basic", "fiscal_basic", "general_expenditure")),
     ("项目支出", ("general_project", "carryover")),
     ("政府性基金", ("gov_fund",)),
     ("国有资本", ("state_capital",)),
     ("一般公共预算", ("general_expenditure",)),
     ("财政拨款收", ("fiscal_summary",)),
     ("财政拨款支出", ("fiscal_expenditure", "general_expenditure")),
-    ("收支", ("summary",)),
-    ("收入支出", ("summary",)),
+    ("收支", ("summary", "expenditure", "income")),
+    ("收入支出", ("summary", "expenditure", "income")),
     ("收入", ("income", "summary")),
     ("支出", ("expenditure",)),
 ]
@@ -59,6 +59,7 @@ _TOTAL_ROW = re.compile(r"^(?:本年)?(?:收入|支出)?(?:合计|总计)$")
 _NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]{1,3}\s*[、.．]|\d{1,2}\s*[.、．](?!\d)|[（(]\s*[\d一二三四五六七八九十]{1,3}\s*[)）])\s*")
 _DASH_PATH = re.compile(r"([^-—－:]+)[-—－]([^-—－]+)(?:[-—－]([^-—－]+))?科目$")
 _LEVEL_MARK = re.compile(r"\((类|款|项)\)")
+_SUBJECT_CODE = re.compile(r"^(\d{3}|\d{5}|\d{7})[-—－]|\((\d{3}|\d{5}|\d{7})\)$")  # 2080501-… / …(2010401)
 _THREE_PUBLIC_ITEMS = [  # (pattern, item key), first match wins
     (re.compile(r"出国"), "abroad"),
     (re.compile(r"购置及运行|购置和运行"), "vehicles"),
@@ -70,16 +71,18 @@ _THREE_PUBLIC_ITEMS = [  # (pattern, item key), first match wins
 _TOTAL_SUBJECTS: list[tuple[re.Pattern, tuple[str, ...], str | None]] = [
     # (subject pattern, table kinds it names the total of, measure on the total row or "grand" / None for the total)
     (re.compile(r"收、?支总(?:预算|计)|收支预算总|收入、?支出预算总计"), ("summary", "fiscal_summary"), "grand"),
-    (re.compile(r"^(?:本年)?收入(?:预算)?(?:合计|总计)?$|^收入预算$"), ("income", "summary"), None),
-    (re.compile(r"^(?:本年)?支出(?:预算)?(?:合计|总计)?$|^支出预算$"), ("expenditure", "summary"), None),
+    (re.compile(r"^总(?:收入|支出)$|^(?:收入|支出)总计$"), ("summary",), "grand"),
+    (re.compile(r"^(?:本年)?(?:预算)?收入(?:预算)?(?:合计|总计)?$"), ("income", "summary"), None),
+    (re.compile(r"^(?:本年)?(?:预算)?支出(?:预算)?(?:合计|总计)?$"), ("expenditure", "summary"), None),
     (re.compile(r"一般公共预算(?:当年)?拨款(?:支出)?(?:预算)?(?:合计|规模)?$|一般公共预算(?:财政拨款)?支出$"),
      ("general_expenditure",), None),
-    (re.compile(r"^财政拨款(?:收入|支出)(?:预算)?(?:合计|总计)?$"), ("fiscal_summary",), "grand"),
+    (re.compile(r"^财政拨款(?:预算)?(?:收入|支出)(?:合计|总计)?$"), ("fiscal_summary",), "grand"),
+    (re.compile(r"^财政拨款(?:预算)?支出(?:合计|总计)?$"), ("fiscal_expenditure",), None),
     (re.compile(r"^政府性基金(?:预算)?(?:拨款)?支出(?:预算)?(?:合计)?$"), ("gov_fund",), None),
     (re.compile(r"^国有资本经营预算(?:拨款)?支出(?:预算)?(?:合计)?$"), ("state_capital",), None),
-    (re.compile(r"基本支出$"), ("general_basic",), None),
-    (re.compile(r"基本支出$"), ("general_expenditure", "expenditure"), "basic"),
-    (re.compile(r"项目支出$"), ("general_expenditure", "expenditure", "general_project"), "project"),
+    (re.compile(r"基本支出(?:合计)?$"), ("general_basic", "fiscal_basic"), None),
+    (re.compile(r"基本支出(?:合计)?$"), ("general_expenditure", "expenditure"), "basic"),
+    (re.compile(r"项目支出(?:合计)?$"), ("general_expenditure", "expenditure", "general_project"), "project"),
     (re.compile(r"上年结转结余$|结转结余$"), ("carryover",), None),
 ]
 
@@ -190,7 +193,29 @@ class CellIndex:
         if rows:
             first = "总计" if grand else "合计"
             return min(rows, key=lambda cells: (0 if first in cells[0].row_label else 1, cells[0].row_index))
-        return self._summed_row(table_id) if panel is None else None
+        if panel is not None:
+            return None
+        return self._unlabelled_total(table_id) or self._summed_row(table_id)
+
+    def _unlabelled_total(self, table_id: int) -> list[CellRef] | None:
+        """A 合计 row printed without its label (merged into the header): a row with no label, subject or
+        project whose total is the sum of the table's top-level subjects."""
+        rows = list(self.rows(table_id).values())
+        top = [cells for cells in rows if cells[0].subject_level == 1]
+        for cells in rows:
+            first = cells[0]
+            if first.row_label.strip() or first.subject_code or first.project_name or not top:
+                continue
+            total = first_total(cells)
+            parts = [next((c for c in row if c.column_path == total.column_path), None) for row in top]
+            if total.value and all(parts) and agrees(total.value, sum(c.value or 0.0 for c in parts),
+                                                      sum(c.slack for c in parts) + total.slack):
+                return [replace(cell, row_label="合计（未印行名）") for cell in cells]
+        return None
+
+    def has_budget_tables(self) -> bool:
+        """Whether any table is a recognised budget table (a narrative-only file has none)."""
+        return any(kind != "other" for kind in self._kinds.values())
 
     def _summed_row(self, table_id: int) -> list[CellRef] | None:
         """For a list of items without a total row (上年结转结余明细): each column summed."""
@@ -259,13 +284,16 @@ def link_amount(
         kinds, titled = tuple(scope_hint or ()), []
     table_ids = candidates.table_ids(kinds) if kinds else list(candidates.tables)
     table_ids = titled + [t for t in table_ids if t not in titled]
-    for table_id in table_ids:
-        for resolver in (_by_subject_path, _by_three_public, _by_project, _by_total, _by_label, _by_column):
-            found = resolver(candidates, table_id, subject, measure_hint)
-            if found is not None:
-                logger.debug("linked %r to %s row %s (%s)", subject, found.cell.table_title,
-                             found.cell.row_label, found.how)
-                return found
+    exact = (_by_subject_path, _by_code, _by_three_public, _by_project, _by_total, _by_label, _by_column,
+             _by_basic_split)
+    for resolvers in (exact, (_by_item_name,)):  # the wording-tolerant match only where no table names it exactly
+        for table_id in table_ids:
+            for resolver in resolvers:
+                found = resolver(candidates, table_id, subject, measure_hint)
+                if found is not None:
+                    logger.debug("linked %r to %s row %s (%s)", subject, found.cell.table_title,
+                                 found.cell.row_label, found.how)
+                    return found
     return None
 
 
@@ -353,20 +381,45 @@ def _by_subject_path(candidates: CellIndex, table_id: int, subject: str, measure
         return None
     rows = [cells for cells in candidates.rows(table_id).values()
             if cells[0].subject_system == "functional" and cells[0].project_name is None]
-    parent = ""
+    parent, depth = "", 0
     found: list[CellRef] | None = None
     by_code = {r[0].subject_code: r for r in rows}
     for level, name in path:
-        named = [r for r in rows if r[0].subject_level == level and _subject_name(r[0]) in (name, name + "支出")]
+        named = [r for r in rows if r[0].subject_level == level and _same_subject(r[0], name)]
         if not named and not parent and level > 1:  # "人大事务行政运行（项）": the 款 name written before the 项 name
             named = [r for r in rows if r[0].subject_level == level and name.endswith(_subject_name(r[0]))
                      and _parent_name(by_code, r[0]) == name[: len(name) - len(_subject_name(r[0]))]]
+        if not named:  # the level misprinted: "住房改革支出（类）住房公积金（项）" where 住房改革支出 is a 款
+            named = [r for r in rows if (r[0].subject_level or 0) > depth and _same_subject(r[0], name)]
         under = [r for r in named if (r[0].subject_code or "").startswith(parent)]
         if len({r[0].subject_code for r in under}) != 1:
             return None
         found = under[0]
-        parent = found[0].subject_code or ""
+        parent, depth = found[0].subject_code or "", found[0].subject_level or 0
     return _linked(candidates, found, measure, "subject path") if found else None
+
+
+def _same_subject(cell: CellRef, name: str) -> bool:
+    """The row's subject is the name, with or without a trailing 支出 on either side."""
+    own = _subject_name(cell)
+    return own in (name, name + "支出") or name == own + "支出"
+
+
+def _by_code(candidates: CellIndex, table_id: int, subject: str, measure: str | None) -> LinkedCell | None:
+    """A subject printed with its code: "2080501-行政单位离退休", "行政运行（2010401）", "工资福利支出（301）".
+
+    The row of that code, when its name is the subject's name too (a code alone may be misprinted).
+    """
+    text = item_name(subject)
+    code = _SUBJECT_CODE.search(text)
+    if code is None:
+        return None
+    name = item_name(_SUBJECT_CODE.sub("", text))
+    for cells in candidates.rows(table_id).values():
+        first = cells[0]
+        if first.subject_code == (code[1] or code[2]) and first.project_name is None and _same_subject(first, name):
+            return _linked(candidates, cells, measure, "subject code")
+    return None
 
 
 def _parent_name(by_code: dict, cell: CellRef) -> str | None:
@@ -398,12 +451,41 @@ def _by_three_public(candidates: CellIndex, table_id: int, subject: str, measure
         return None
     if re.search(r"外宾|国内公务接待|其他国内", subject):
         return None  # 接待 sub-items the table does not carry
-    key = three_public_item(subject)
+    key = three_public_item(subject) or _meeting_item(subject)
     if key is None:
         return None
-    matching = [cells for cells in rows.values() if three_public_item(cells[0].row_label) == key]
+    matching = [cells for cells in rows.values() if _table_item(cells[0].row_label) == key]
     matching.sort(key=lambda cells: 0 if "三公" in cells[0].row_label else 1)  # “三公”经费 before a wider 合计
-    return _linked(candidates, matching[0], measure, "three_public item") if matching else None
+    if matching:
+        return _linked(candidates, matching[0], measure, "three_public item")
+    return _by_item_column(candidates, rows, key, measure)
+
+
+def _meeting_item(text: str) -> str | None:
+    """会议费 or 培训费 alone (a 三公 table may carry them beside the three items)."""
+    text = name_key(text)
+    if "三公" in text or ("会议费" in text) == ("培训费" in text):
+        return None
+    return "meeting" if "会议费" in text else "training"
+
+
+def _table_item(label: str) -> str | None:
+    return three_public_item(label) or _meeting_item(label)
+
+
+def _by_item_column(candidates: CellIndex, rows: dict[int, list[CellRef]], key: str,
+                    measure: str | None) -> LinkedCell | None:
+    """A “三公” table printed sideways: the items are columns, the rows 预算数 and 决算数."""
+    final = measure == "final" or (measure is None and candidates.final)
+    for cells in rows.values():
+        label = item_name(cells[0].row_label)
+        if label not in ("预算数", "决算数", "预算", "决算", "全年预算数", "年初预算数") or ("决算" in label) != final:
+            continue
+        for cell in cells:
+            parts = [p for p in cell.column_path.split("/") if item_name(p) not in ("小计", "合计")]
+            if parts and _table_item(parts[-1]) == key:
+                return LinkedCell(cell, "three_public item")
+    return None
 
 
 def _by_project(candidates: CellIndex, table_id: int, subject: str, measure: str | None) -> LinkedCell | None:
@@ -446,13 +528,14 @@ def _project_key(text: str) -> str:
 def _by_total(candidates: CellIndex, table_id: int, subject: str, measure: str | None) -> LinkedCell | None:
     """收支总计 / 收入预算 / 支出合计 / 一般公共预算拨款合计 / 基本支出 … on the table's total row."""
     kind = candidates.kind_of(table_id)
-    name = item_name(subject)
+    name = re.sub(r"(?<=收入|支出)预算$", "", item_name(subject))  # 基本支出预算 = 基本支出
+    panel = _panel(candidates, table_id, name)
     for pattern, kinds, total_measure in _TOTAL_SUBJECTS:
         if kind not in kinds or not pattern.search(name):
             continue
-        if total_measure in (None, "grand") and kind != "fiscal_summary" and _names_other_item(name, pattern):
+        if total_measure in (None, "grand") and not kind.startswith("fiscal_") and _names_other_item(name, pattern):
             continue
-        row = candidates.total_row(table_id, grand=total_measure == "grand")
+        row = candidates.total_row(table_id, panel, grand=total_measure == "grand")
         if row is None:
             continue
         if total_measure not in (None, "grand"):
@@ -464,6 +547,15 @@ def _by_total(candidates: CellIndex, table_id: int, subject: str, measure: str |
         if found is not None:
             return found
     return None
+
+
+def _panel(candidates: CellIndex, table_id: int, name: str) -> str | None:
+    """The side (收入 / 支出) of a two-sided table a subject names, when the table has it."""
+    sides = [side for side in ("收入", "支出") if side in name]
+    if len(sides) != 1:
+        return None
+    rows = candidates.rows(table_id).values()
+    return sides[0] if any(cells[0].panel == sides[0] for cells in rows) else None
 
 
 def _names_other_item(name: str, pattern: re.Pattern) -> bool:
@@ -502,3 +594,68 @@ def _by_column(candidates: CellIndex, table_id: int, subject: str, measure: str 
         if name == leaf or name == leaf + "收入" or leaf == name + "收入":
             return LinkedCell(cell, "column")
     return None
+
+
+_PERSONNEL_CLASSES = ("301", "303")  # 工资福利支出, 对个人和家庭的补助: 人员经费; the other classes: 公用经费
+
+
+def _by_basic_split(candidates: CellIndex, table_id: int, subject: str, measure: str | None) -> LinkedCell | None:
+    """人员经费 / 公用经费 of a 基本支出 table by economic class without such columns: the sum of its
+    classes (人员经费 = 301 工资福利支出 + 303 对个人和家庭的补助; 公用经费 = the other classes)."""
+    name = item_name(subject)
+    if name not in ("人员经费", "公用经费") or candidates.kind_of(table_id) not in ("general_basic", "fiscal_basic"):
+        return None
+    classes = [cells for cells in candidates.rows(table_id).values()
+               if cells[0].subject_system == "economic" and cells[0].subject_level == 1]
+    if not any(cells[0].subject_code == "301" for cells in classes):
+        return None
+    personnel = name == "人员经费"
+    parts = [first_total(cells) for cells in classes if (cells[0].subject_code in _PERSONNEL_CLASSES) == personnel]
+    parts = [cell for cell in parts if cell is not None]
+    if not parts:
+        return None
+    labels = " + ".join(cell.subject_name or cell.row_label for cell in parts)
+    total = replace(parts[0], row_index=SYNTHETIC_ROW, row_label=f"{labels}（{name}）", subject_code=None,
+                    subject_level=None, subject_name=None, line=None,
+                    value=round(sum(cell.value or 0.0 for cell in parts), 6), slack=sum(cell.slack for cell in parts))
+    return LinkedCell(total, "economic classes")
+
+
+_SOURCE_TAIL = re.compile(r"(?:收入|预算|拨款|合计|总计|小计)$")
+
+
+def source_name(text: str) -> str:
+    """A row or column name without the words its printings add or leave out: the level marks, a leading
+    本年 / 单位, trailing 收入 / 预算 / 拨款 / 合计 (一般公共预算收入预算 → 一般公共, 政府性基金预算 → 政府性基金)."""
+    name = _LEVEL_MARK.sub("", item_name(text)).replace("其它", "其他")
+    name = re.sub(r"^(?:本年|当年|本级|本|单位|部门)", "", name)
+    while True:
+        shorter = _SOURCE_TAIL.sub("", name)
+        if shorter == name or len(shorter) < 2:
+            return name
+        name = shorter
+
+
+def _by_item_name(candidates: CellIndex, table_id: int, subject: str, measure: str | None) -> LinkedCell | None:
+    """A 类 row, a row without subject or a column whose name is the subject's up to those words
+    (一般公共服务（类）支出 → 一般公共服务支出; 一般公共预算收入预算 → 1.一般公共预算), on the subject's side."""
+    name = source_name(subject)
+    if len(name) < 2 or name in ("收入", "支出"):
+        return None
+    sides = {side for side in ("收入", "支出") if side in item_name(subject)}
+    for cells in candidates.rows(table_id).values():
+        first = cells[0]
+        if first.subject_level not in (None, 1) or first.project_name or _other_side(first.panel or first.row_label, sides):
+            continue
+        if source_name(first.row_label) == name or (first.subject_name and source_name(first.subject_name) == name):
+            return _linked(candidates, cells, measure, "item name")
+    for cell in candidates.total_row(table_id) or []:
+        parts = [p for p in cell.column_path.split("/") if item_name(p) not in ("合计", "小计", "金额")]
+        if parts and source_name(parts[-1]) == name and not _other_side(parts[-1], sides):
+            return LinkedCell(cell, "item name")
+    return None
+
+
+def _other_side(text: str, sides: set[str]) -> bool:
+    """A name on the other side of the account than the subject (其他收入 ≠ 其他支出)."""
+    return any(other in text and side not in text for side, other in (("收入", "支出"), ("支出", "收入")) if side in sides)

@@ -46,7 +46,7 @@ RATIO_SLACK = 0.001  # a ratio recomputed from rounded cells may miss the printe
 _TOKEN = re.compile(rf"(?P<amount>{NUMBER})\s*(?P<unit>{UNIT_PATTERN})|(?P<pct>{NUMBER})\s*[%％]")
 _SENTENCE = re.compile(r"[。；;\n]")
 _YEAR_MEASURE = re.compile(r"(\d{4})\s*年度?(?:[^，,。\d]{0,8}?)(?:预算|决算|执行)数?(?:为|是)?\s*$")  # “2025年预算数为”
-_CHANGE_END = re.compile(r"(?P<dir>增加|减少|增长|下降|增减)(?:\s*[（(](?:增加|减少|增长|下降)[)）])?\s*$")
+_CHANGE_END = re.compile(r"(?P<dir>增加|减少|增长|下降|增减|减低|降低|上升)(?:\s*[（(](?:增加|减少|增长|下降)[)）])?\s*$")
 _COMPARATOR = re.compile(r"(?:与(?:上年|\d{4}年)度?相比[，,]?|(?:比|较)(?:上年|\d{4}年)度?(?:预算|决算)?数?)")
 _PART_TITLE = re.compile(r"(?:预算|决算)(?:编制)?(?:情况)?说明$")
 _PROJECT = re.compile(r"项目名称\s*[:：]")
@@ -59,6 +59,9 @@ _TAIL = re.compile(
 )
 _MEASURE_ONLY = re.compile(r"^(?:本年|当年)?(?:预算|决算)(?:数|安排|支出)?$|^(?:当年)?预算执行数?$|^$")
 _PATH = re.compile(r"[（(](?:\d{2,3})?(?:类|款|项)[)）]")
+_COMPLETED_BASE = re.compile(r"完成(年初)?(?:全年)?预算数?\s*$")
+_SHARE_OF = re.compile(r"占([^，,。；;占]*?)的?$")  # the whole a share names: 占支出预算的 → 支出预算
+_WHOLE_SPENDING = re.compile(r"^(?:部门|单位|本年|当年)?(?:预算)?(?:总支出|支出(?:预算)?(?:总额|总计|合计)?)$")
 _YEAR = re.compile(r"\d{4}\s*年度?(?:的)?|截至\s*\d{4}\s*年底")
 
 
@@ -80,6 +83,7 @@ class _Auditor:
         self.year = year
         self.doc_id = doc_id
         self.department = re.sub(r"\s+", "", department)
+        self.short_department = re.sub(r"[（(][^（()）]*[)）]$", "", self.department)  # 长春市信访局（本级）
         self.final = index.final
         self.findings: list[Finding] = []
         self.skipped: Counter[str] = Counter()  # narrative amounts that are no subject amount, by reason
@@ -106,6 +110,9 @@ class _Auditor:
     def audit_narrative(self, blocks: Iterable[Block]) -> None:
         for block in blocks:
             if not block.section_path or "说明" not in block.section_path[0]:
+                continue
+            if not self.index.has_budget_tables():  # a narrative published without its tables: nothing to link
+                self.skip("no_tables", _amount_count(block.text))
                 continue
             self.audit_block(block)
 
@@ -154,13 +161,18 @@ class _Auditor:
             slack = rounding(decimals(token["amount"]), token["unit"])
             direction = _CHANGE_END.search(before)
             if direction:
-                subject_text = _clean_subject(_COMPARATOR.sub("", before[:direction.start()]), self.department)
+                subject_text = _clean_subject(_COMPARATOR.sub("", before[:direction.start()]), self.department,
+                                              self.short_department)
                 if subject_text:
                     current = _Subject(subject_text, None, link_amount(self.index, subject_text, None, scope))
                 self.skip("change_amount")
                 continue
-            subject_text = _clean_subject(before, self.department)
+            subject_text = _clean_subject(before, self.department, self.short_department)
             measure = self._measure(before, scope)
+            base = _COMPLETED_BASE.search(before)
+            if base and current is not None:  # "支出决算 A，完成预算 B 的 R%": B is the subject's budget
+                subject_text = current.text
+                measure = "initial_budget" if base[1] else "adjusted_budget"
             if _MEASURE_ONLY.match(subject_text):  # "2024年预算安排 X 万元": the subject named before
                 if current is not None and not _MEASURE_ONLY.match(current.text):
                     subject_text = current.text
@@ -257,6 +269,12 @@ class _Auditor:
         if cell.table_kind == "three_public":  # a share of the “三公” total, even where 会议费 / 培训费 follow
             whole = link_amount(self.index, "“三公”经费", cell.measure, ["three_public"])
             return whole.cell if whole is not None and whole.cell.row_index != cell.row_index else None
+        named = _SHARE_OF.search(re.sub(r"\s+", "", before))
+        if named and _WHOLE_SPENDING.match(named[1]) and cell.table_kind != "expenditure":
+            for table_id in self.index.table_ids(["expenditure"]):  # 占支出预算的 X%: of the whole budget
+                whole = self.index.total_row(table_id)
+                if whole:
+                    return first_total(whole)
         row = self.index.total_row(cell.table_id, cell.panel) or self.index.total_row(cell.table_id)
         if row is None:
             return None
@@ -355,15 +373,18 @@ def _in_brackets(text: str) -> bool:
     return text.count("（") + text.count("(") > text.count("）") + text.count(")")
 
 
-def _clean_subject(before: str, department: str) -> str:
+def _clean_subject(before: str, department: str, short_department: str = "") -> str:
     """The subject named by the words before an amount: "…（项）：2024 年预算数为" → "…（项）"."""
     text = re.sub(r"\s+", "", before)
     text = re.sub(r"[“\"]([^”\"\-—－]{2,30})[”\"]科目$", r"\1", text)  # “教育支出”科目 (a dashed path keeps it)
     if not re.search(r"[（(](?:类|款|项)[)）]", text):
         text = re.split(r"[，,]", text)[-1]
         text = re.split(r"[:：]|其中|包括", text)[-1]
-    if department:
-        text = text.replace(department, "")
+    for name in (department, short_department):
+        if name:
+            text = text.replace(name, "")
+    if re.search(r"(?:均为|各为)$", text) and "收、支" not in text:  # "收入总计、支出总计均为 X": the first names it
+        text = text.split("、")[0]
     text = _YEAR.sub("", text)
     text = re.sub(r"^(?:本|我)?(?:部门|单位)(?!资金|经费)", "", text)
     text = _LEAD.sub("", text)
