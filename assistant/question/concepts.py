@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from index.parse.codes import PERSONNEL_CLASSES
 from index.text import name_key
 
 TOTAL_ROW = r"^(?:合计|总计|本年合计|支出合计|收入合计|合计数|总合计)$"
@@ -89,7 +90,6 @@ def _row(kind: str, row: str, measures: tuple[str, ...] = ("total",), panel: str
 
 
 _THREE = ("three_public",)
-PERSONNEL_CLASSES = ("301", "303")  # 工资福利支出, 对个人和家庭的补助
 BASIC_KINDS = ("basic", "general_basic", "fiscal_basic")
 CONCEPTS: tuple[Concept, ...] = (
     Concept("grand_total", "收支总计", (

@@ -24,6 +24,7 @@ from typing import Iterable, Sequence
 
 from index.amounts import ROUNDING_WAN, UNIT_FACTORS, agrees, decimals, rounding
 from index.model import Document, DocumentKind
+from index.parse.codes import PERSONNEL_CLASSES
 from index.text import name_key
 
 logger = logging.getLogger(__name__)
@@ -596,9 +597,6 @@ def _by_column(candidates: CellIndex, table_id: int, subject: str, measure: str 
     return None
 
 
-_PERSONNEL_CLASSES = ("301", "303")  # 工资福利支出, 对个人和家庭的补助: 人员经费; the other classes: 公用经费
-
-
 def _by_basic_split(candidates: CellIndex, table_id: int, subject: str, measure: str | None) -> LinkedCell | None:
     """人员经费 / 公用经费 of a 基本支出 table by economic class without such columns: the sum of its
     classes (人员经费 = 301 工资福利支出 + 303 对个人和家庭的补助; 公用经费 = the other classes)."""
@@ -610,7 +608,7 @@ def _by_basic_split(candidates: CellIndex, table_id: int, subject: str, measure:
     if not any(cells[0].subject_code == "301" for cells in classes):
         return None
     personnel = name == "人员经费"
-    parts = [first_total(cells) for cells in classes if (cells[0].subject_code in _PERSONNEL_CLASSES) == personnel]
+    parts = [first_total(cells) for cells in classes if (cells[0].subject_code in PERSONNEL_CLASSES) == personnel]
     parts = [cell for cell in parts if cell is not None]
     if not parts:
         return None

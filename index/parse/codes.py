@@ -15,6 +15,8 @@ _PART = re.compile(r"^\d{2,7}$")
 # 2xx functional, 3xx/5xx economic: "201 一般公共服务支出", "[301]工资福利支出", "【30101】基本工资"
 _LEADING = re.compile(r"^(?:([235]\d{2}(?:\s?\d{2}){0,2})\s+|[\[【(（]([235]\d{2}(?:\d{2}){0,2})[\]】)）]\s*)(\S.*)$")
 _LEVELS = {3: 1, 5: 2, 7: 3}
+# 人员经费 = 工资福利支出 (301) + 对个人和家庭的补助 (303); 公用经费: the other classes of a basic expenditure
+PERSONNEL_CLASSES = ("301", "303")
 
 
 def join_code(parts: list[str]) -> str | None:
