@@ -430,3 +430,28 @@ def test_a_passage_question_naming_several_documents_cites_each_of_them(assistan
     answer = assistant.ask("轮台县人社局和许昌市人社局的主要职能分别是什么？")
     assert answer.route == "passages"
     assert {c.doc.split("-")[-1] for c in answer.citations} == {"轮台县人力资源和社会保障局", "许昌市人力资源和社会保障局"}
+
+
+@pytest.fixture(scope="module")
+def xian_tables(tmp_path_factory) -> Assistant:
+    return corpus_assistant(tmp_path_factory.mktemp("xian"), "n31_shaanxi_Xian_WorkSafetyBureau_2019_dept_budget_tables.pdf")
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("西安市安全生产监督管理局下属的西安市安全生产执法监察支队2019年收入是多少？", 837.77),  # 表2, its unit row
+    ("西安市安监局的西安市安全生产应急救援中心2019年支出合计是多少？", 270.98),  # 表3
+])
+def test_a_unit_of_a_consolidated_budget_is_answered_from_its_own_row(xian_tables, question, expected):
+    answer = xian_tables.ask(question)
+    assert answer.route == "sql" and numbers(answer.answer.split("SQL")[0]) == [expected]
+
+
+def test_a_unit_the_tables_do_not_print_is_declined_not_answered_with_the_departments_total(xian_tables):
+    answer = xian_tables.ask("西安市安全生产监督管理局下属的西安市安全生产科学研究所2019年收入多少？")
+    assert answer.route == "none" and "西安市安全生产科学研究所" in answer.answer
+
+
+def test_a_units_fund_and_a_units_part_of_a_fund_read_the_funds_column_of_its_row(xian_tables):
+    answer = xian_tables.ask("西安市安监局下属的西安市安全生产应急救援中心2019年收入是多少？其中一般公共预算拨款多少？")
+    assert "收入合计：270.98 万元" in answer.answer and "其中一般公共预算：270.98 万元" in answer.answer
+    assert "一般公共预算拨款/小计" in answer.answer

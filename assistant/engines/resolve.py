@@ -37,6 +37,9 @@ _GRAND = re.compile(r"总计$")
 _SUB_ITEM = re.compile(r"^\s*(?:其中|含)[:：]?")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _PREVIOUS = re.compile(r"上年|上一年|去年")
+_FUND_COLUMN = {"general_budget": re.compile("一般公共预算"), "gov_fund": re.compile("政府性基金"),
+                "state_capital": re.compile("国有资本经营"), "fiscal": re.compile("财政拨款")}
+_CARRIED = re.compile(r"结转|结余")
 _PATH_SEPARATOR = re.compile(r"[—–－\-/>＞·]+|下的|中的")
 _CHANGE_COLUMN = re.compile(r"增减|变动|变化|增长|比上年|较上年|同比")
 # Tables a printed name is read from when the question names no fund, by the kind of name.
@@ -82,9 +85,11 @@ class Candidate:
     @property
     def source(self) -> str:
         """表3 支出总表“合计”基本支出 第 120 行; a column of a period or a fund is named in full
-        (2026年/公务接待费/一般公共预算)."""
+        (2026年/公务接待费/一般公共预算), a group's 小计 with its group (一般公共预算拨款/小计)."""
         path = self.column_path or ""
-        column = path if _PERIOD_PATH.match(path) or _FUND_LEAF.search(path) else path.split("/")[-1]
+        levels = path.split("/")
+        column = levels[-1] if len(levels) < 2 or levels[-1] not in ("小计", "合计") else "/".join(levels[-2:])
+        column = path if _PERIOD_PATH.match(path) or _FUND_LEAF.search(path) else column
         row = self.project_name or self.row_label
         where = f"第 {self.line} 行" if self.line else ""
         return f"{self.table_title}“{row}”{column} {where}".strip()
@@ -221,6 +226,20 @@ class Resolver:
                 found.append(cell)
         return found
 
+    def row_in(self, keys: Sequence[str], doc_id: str, final: bool, locator: Locator,
+               fund: str | None = None) -> Resolution:
+        """The row of a printed name (a unit of a consolidated budget) in the tables where ``locator`` reads a
+        total, in the locator's column (the fund's column when one is asked)."""
+        wanted = set(keys)
+        rows: dict[tuple[int, int], list[Candidate]] = {}
+        for cell in self.cells(doc_id):
+            if cell.table_kind in locator.kinds and _key(cell.row_label) in wanted:
+                rows.setdefault((cell.table_id, cell.row_index), []).append(cell)
+        measures = _measures(locator.measures, final, None)
+        found = [c for c in ((_fund_cell(row, fund) if fund else _pick(row, measures)) for row in rows.values())
+                 if c is not None]
+        return _decide(doc_id, found, f"{locator.kinds[0]} 表中的单位行") if found else Resolution(doc_id)
+
     # -- counts and scores -----------------------------------------------------------------------------
 
     def counts(self, keys: Sequence[str], doc_id: str) -> list[tuple[Candidate, str]]:
@@ -288,7 +307,8 @@ class Resolver:
                     if cell.table_id == table_id:
                         rows.setdefault(cell.row_index, []).append(cell)
                 measures = (measure,) if exact else _measures(("total",), final, _within(measure, table_kind))
-                found = [c for c in (_pick(row, measures) for row in rows.values()) if c is not None]
+                pick = (lambda row: _fund_cell(row, measure)) if exact else (lambda row: _pick(row, measures))
+                found = [c for c in (pick(row) for row in rows.values()) if c is not None]
                 if found:
                     return _decide(found[0].doc_id, found, f"{table_kind} 表中的同名行")
         return None
@@ -370,6 +390,17 @@ def _pick(row: list[Candidate], measures: tuple[str, ...]) -> Candidate | None:
             if cell.measure == measure:
                 return cell
     return None
+
+
+def _fund_cell(row: list[Candidate], fund: str) -> Candidate | None:
+    """The row's cell of one fund: its measure, or a this-year column that names the fund (一般公共预算拨款/小计)."""
+    exact = next((c for c in row if c.measure == fund), None)
+    if exact is not None:
+        return exact
+    pattern = _FUND_COLUMN.get(fund)
+    named = [c for c in row if pattern and c.measure == "total" and pattern.search(name_key(c.column_path))
+             and not _CARRIED.search(c.column_path)]
+    return named[0] if named else None
 
 
 def _within(measure: str | None, table_kind: str) -> str | None:

@@ -121,9 +121,9 @@ class SqlEngine:
                                        + (f"（{c.subject_code}）" if c.subject_code else ""),
                                        c.value, source=c.source, page=c.page) for c in rows]
                     used += rows
-        if parsed.part_fund and len(asks) == 1 and asks[0][0].concept is not None:
-            part = _fund_part(asks[0][0].concept, parsed.part_fund)
-            fund = None if part.concept.key in _FUND_CONCEPTS else parsed.part_fund  # a fund's own line
+        if parsed.part_fund and len(asks) == 1 and (asks[0][0].concept is not None or asks[0][0].within):
+            part = _fund_part(asks[0][0], parsed.part_fund)
+            fund = None if part.concept and part.concept.key in _FUND_CONCEPTS else parsed.part_fund  # its own line
             for doc in parsed.documents:
                 resolution = self.resolve(part, doc, fund, asks[0][1])
                 if resolution.found and not resolution.ambiguous:
@@ -172,6 +172,8 @@ class SqlEngine:
             return self.resolver.concept(subject.concept, doc.doc_id, doc.final, fund, asked)
         term = subject.term
         keys = [term.name]
+        if subject.within is not None:
+            return self.resolver.row_in(keys, doc.doc_id, doc.final, subject.within, fund)
         return self.resolver.printed(keys, sorted(term.codes), doc.doc_id, doc.final, fund, asked, term.kind)
 
     # -- shares --------------------------------------------------------------------------------------------
@@ -300,8 +302,12 @@ class SqlEngine:
                            [value for key in keys for value in key])
 
 
-def _fund_part(concept: Concept, fund: str) -> Subject:
-    """The fund's line of an income or expenditure total (收入 → 财政拨款收入); else the concept itself, of that fund."""
+def _fund_part(subject: Subject, fund: str) -> Subject:
+    """The fund's line of an income or expenditure total (收入 → 财政拨款收入); else the subject itself, of that
+    fund (a unit's row: its fund column)."""
+    concept = subject.concept
+    if concept is None:
+        return subject
     if concept.key in _INCOMES | _EXPENDITURES:
         key = _FUND_PARTS[fund][0 if concept.key in _INCOMES else 1]
         return Subject(BY_KEY[key].name, 0, concept=BY_KEY[key])

@@ -17,7 +17,7 @@ from typing import Sequence
 import cn2an
 
 from assistant.question.catalog import Catalog, DocumentName, DocumentRef, Term, expand_synonyms
-from assistant.question.concepts import CONCEPT_WORDS, FUND_WORDS, Concept
+from assistant.question.concepts import CONCEPT_WORDS, FUND_WORDS, Concept, Locator
 from assistant.question.lexicon import (
     ASCENDING_CUES, COLUMN_CONCEPTS, FACT_CUES, INTENT_CUES, MEASURE_WORDS, SUPERLATIVES, Intent, translate_english,
 )
@@ -32,8 +32,14 @@ GENERIC_LABELS = frozenset({
     "预算", "决算", "支出", "收入", "其他", "年初预算", "决算数", "预算数", "项目", "金额", "本年", "上年",
 })
 _MENTION = re.compile(
-    r"[\u4e00-\u9fff]{2,10}?(?:省|市|自治州|州|县|区|盟|旗)[\u4e00-\u9fff]{0,12}?(?:局|厅|委员会|委|办公室|中心|院)"
+    r"[\u4e00-\u9fff]{2,10}?(?:省|市|自治州|州|县|区|盟|旗)[\u4e00-\u9fff]{0,12}?(?:局|厅|委员会|委|办公室|中心|院|所|支队|大队)"
 )
+_ORG_SUFFIX = r"(?:中心|局|厅|所|站|院|队|处|馆|委员会|办公室|学校|医院|大学|幼儿园)"
+# right after a document's name, maybe as 下属的: a unit below it (…工务署|教育工程管理中心)
+_SUB_UNIT_MENTION = re.compile(rf"(?<=\|)(?:下属|所属|属下)?的?[\u4e00-\u9fff]{{2,12}}?{_ORG_SUFFIX}")
+_BELOW = re.compile(r"^(?:下属|所属|属下)?的")
+_UNIT_END = re.compile(_ORG_SUFFIX)
+_UNIT_NAME = re.compile(r"(?:中心|局|所|站|院|队|处|馆|办公室|学校|大学|幼儿园|委员会|本级|机关)$")
 _ORG_MENTION = re.compile(r"[\u4e00-\u9fff]{2,10}?(?:局|厅|委员会|办公室|办事处|街道|人民政府|人大|政协)")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:年度?|年)?(?!\d)")
 _SHORT_YEAR = re.compile(r"(?<![\d.])(\d{2})年(?!度?\d)")
@@ -65,6 +71,7 @@ class Subject:
     concept: Concept | None = None
     term: Term | None = None
     key: str = ""  # the words of the question that named it
+    within: Locator | None = None  # a unit's row read where a total is printed (下属单位的收入: the income table)
 
 
 @dataclass
@@ -129,7 +136,9 @@ def parse_question(question: str, catalog: Catalog) -> ParsedQuestion:
     subjects, bare = _match_subjects(text, catalog.terms, _quoted(question))
     measures = _measures(bare, documents)
     subjects, measures = _column_concepts(subjects, measures, bare, catalog.terms)
+    subjects, unit_fund = _unit_rows(subjects, text)
     subjects, fund, part_fund = _funds(text, bare, subjects)
+    fund = fund or unit_fund
     intent = _intent(text, subjects, measures, documents, years, out_of_scope, named)
     parsed = ParsedQuestion(
         question=question, text=text, intent=intent, documents=documents, subjects=subjects,
@@ -155,21 +164,46 @@ def _match_documents(text: str, catalog: Catalog) -> tuple[list[DocumentRef], st
         if named:
             break
     bare = catalog.names.bare
+    units = _units(text, catalog, {n.alias for n in present})
     unnamed = text
     for alias in dict.fromkeys(n.alias for n in present if not n.place_only):
-        unnamed = _remove(unnamed, alias, alias in bare)
-    for mention in _MENTION.findall(unnamed):
+        unnamed = _remove(unnamed, alias, alias in bare, units)
+    mention = _unknown_mention(unnamed, units, bool(named))
+    if mention:
         return [], text, f"没有载入“{mention}”的文件", False
-    if not named:
-        for mention in _ORG_MENTION.findall(unnamed):
-            return [], text, f"没有载入“{mention}”的文件", False
     for alias in dict.fromkeys(n.alias for n in present):
-        text = _remove(text, alias, alias in bare)
+        text = _remove(text, alias, alias in bare, units)
     text = text.replace("|", "")
     if not named:
         return list(catalog.documents), text, "", False
     named.sort(key=lambda item: item[0])
     return list(dict.fromkeys(document for _, document in named)), text, "", True
+
+
+def _units(text: str, catalog: Catalog, documents: set[str]) -> list[str]:
+    """Organisations mentioned that are rows of the loaded tables (units of a consolidated budget, 下属单位),
+    other than the documents named, longest first: a unit's name is kept whole (its place is no document's
+    name there)."""
+    units: list[str] = []
+    for match in _UNIT_END.finditer(text):
+        end = match.end()
+        unit = next((text[start:end] for start in range(max(0, end - 24), end - 3)
+                     if text[start:end] in catalog.terms), None)
+        if unit and unit not in units and unit not in documents:
+            units.append(unit)
+    return sorted(units, key=len, reverse=True)
+
+
+def _unknown_mention(unnamed: str, units: list[str], named: bool) -> str:
+    """An organisation the question names that is no loaded document and no unit printed in one: with a place
+    (西安市某某研究所), below a document named (…工务署|教育工程管理中心), or alone when no document is named."""
+    spans = [(m.start(), m.end()) for unit in units for m in re.finditer(re.escape(unit), unnamed)]
+    found = [*_MENTION.finditer(unnamed), *(_SUB_UNIT_MENTION.finditer(unnamed) if named
+                                           else _ORG_MENTION.finditer(unnamed))]
+    for match in found:
+        if not any(a < match.end() and match.start() < b for a, b in spans):
+            return _BELOW.sub("", match.group(0))
+    return ""
 
 
 def _named(text: str, names: list[DocumentName]) -> list[tuple[int, DocumentRef]]:
@@ -197,8 +231,12 @@ def _named(text: str, names: list[DocumentName]) -> list[tuple[int, DocumentRef]
     return list(firsts.values())
 
 
-def _remove(text: str, alias: str, bare: bool) -> str:
-    """``text`` with ``alias`` replaced by "|" — a bare organisation name only where no place name precedes it."""
+def _remove(text: str, alias: str, bare: bool, keep: Sequence[str] = ()) -> str:
+    """``text`` with ``alias`` replaced by "|" — a bare organisation name only where no place name precedes it,
+    and nowhere inside the names in ``keep``."""
+    if keep:
+        pattern = "(" + "|".join(re.escape(k) for k in sorted(keep, key=len, reverse=True)) + ")"
+        return "".join(part if part in keep else _remove(part, alias, bare) for part in re.split(pattern, text))
     if not bare:
         return text.replace(alias, "|")
     return re.sub(rf"(?<![省市区县州旗盟]){re.escape(alias)}", "|", text)
@@ -343,6 +381,33 @@ def _funds(text: str, bare: str, subjects: list[Subject]) -> tuple[list[Subject]
             subjects = [s for s in subjects if s not in named]
             part_fund = part_fund or next((f for word, f in FUND_WORDS if word in named[0].key), None)
     return subjects, fund, part_fund
+
+
+def _unit_rows(subjects: list[Subject], text: str) -> tuple[list[Subject], str | None]:
+    """A unit of a consolidated budget asked with a total (下属中心的收入合计, 某单位的基本支出): the unit's row
+    where the document prints that total, one subject instead of two; asked with a fund's line (某支队一般公共
+    预算拨款): the unit's row, of that fund (returned)."""
+    units = [s for s in subjects if s.term is not None and not s.term.codes and s.term.labels
+             and _UNIT_NAME.search(s.term.name)]
+    if len(units) != 1:
+        return subjects, None
+    unit = units[0]
+    part = text.find("其中")  # a fund's line after 其中 is a part asked besides the amount (see ``_funds``)
+    lines = [s for s in subjects if s.start > unit.start and _FUND_LINE.match(s.key or s.name)
+             and (part < 0 or s.start < part)]
+    fund = next((f for word, f in FUND_WORDS if lines and word in (lines[0].key or lines[0].name)), None)
+    subjects = [s for s in subjects if s not in lines]
+    totals = [s for s in subjects if s.concept is not None and _total_locator(s.concept) is not None]
+    if not totals:
+        return subjects, fund
+    total = totals[0]
+    row = Subject(f"{unit.name}{total.concept.name}", unit.start, term=unit.term, key=unit.key,
+                  within=_total_locator(total.concept))
+    return [row if s is unit else s for s in subjects if s is not total], fund
+
+
+def _total_locator(concept: Concept) -> Locator | None:
+    return next((loc for loc in concept.locators if loc.row is None and loc.column is None and loc.panel is None), None)
 
 
 def _as_term(subject: Subject, terms: dict[str, Term]) -> Subject:
