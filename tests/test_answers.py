@@ -455,3 +455,10 @@ def test_a_units_fund_and_a_units_part_of_a_fund_read_the_funds_column_of_its_ro
     answer = xian_tables.ask("西安市安监局下属的西安市安全生产应急救援中心2019年收入是多少？其中一般公共预算拨款多少？")
     assert "收入合计：270.98 万元" in answer.answer and "其中一般公共预算：270.98 万元" in answer.answer
     assert "一般公共预算拨款/小计" in answer.answer
+
+
+def test_a_quoted_name_starting_with_the_documents_place_is_read_whole(tmp_path):
+    """“江苏省第十二届…经费”: 江苏省 is the document's place, and part of the printed project name here."""
+    answer = corpus_assistant(tmp_path, "18_jiangsu_npc_office_2017_dept_budget.pdf").ask(
+        "江苏人大办公厅2017年“江苏省第十二届人代会五次会议经费”的政府采购预算是多少？")
+    assert "江苏省第十二届人代会五次会议经费：950.00 万元" in answer.answer

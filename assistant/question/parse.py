@@ -123,7 +123,8 @@ def normalize_question(question: str) -> str:
 
 def parse_question(question: str, catalog: Catalog) -> ParsedQuestion:
     text = normalize_question(question)
-    documents, text, out_of_scope, named = _match_documents(text, catalog)
+    quoted = _quoted(question)
+    documents, text, out_of_scope, named = _match_documents(text, catalog, quoted)
     years, text = _years(text, documents if named else catalog.documents)
     kind = "决算" if "决算" in text and "预算" not in text.replace("年初预算", "") else None
     if kind is None and re.search(r"预算(?!数)", text.replace("年初预算", "")) and not re.search("决算", text) \
@@ -133,19 +134,19 @@ def parse_question(question: str, catalog: Catalog) -> ParsedQuestion:
     scope = scope_match.group(1) if scope_match else None
     if not out_of_scope:
         documents, out_of_scope = _filter_documents(documents, years, kind, scope, catalog)
-    subjects, bare = _match_subjects(text, catalog.terms, _quoted(question))
+    subjects, bare = _match_subjects(text, catalog.terms, quoted)
     measures = _measures(bare, documents)
     subjects, measures = _column_concepts(subjects, measures, bare, catalog.terms)
     subjects, unit_fund = _unit_rows(subjects, text)
     subjects, fund, part_fund = _funds(text, bare, subjects)
     fund = fund or unit_fund
-    intent = _intent(text, subjects, measures, documents, years, out_of_scope, named)
+    intent = _intent(text, bare, subjects, measures, documents, years, out_of_scope, named)
     parsed = ParsedQuestion(
         question=question, text=text, intent=intent, documents=documents, subjects=subjects,
         measure=measures[0] if measures else None, measures=measures, fund=fund, years=years, kind=kind,
         scope=scope, named=named, out_of_scope=out_of_scope,
         descending=not any(cue in text for cue in ASCENDING_CUES), top_n=_top_n(text),
-        fact=any(cue in text for cue in FACT_CUES), part_fund=part_fund,
+        fact=any(cue in bare for cue in FACT_CUES), part_fund=part_fund,
     )
     logger.info("parsed %r: intent=%s docs=%s subjects=%s measures=%s fund=%s years=%s", question, intent.value,
                 parsed.doc_ids, [s.name for s in subjects], measures, fund, years)
@@ -154,9 +155,12 @@ def parse_question(question: str, catalog: Catalog) -> ParsedQuestion:
 
 # -- documents -----------------------------------------------------------------------------------------
 
-def _match_documents(text: str, catalog: Catalog) -> tuple[list[DocumentRef], str, str, bool]:
+def _match_documents(text: str, catalog: Catalog,
+                     quoted: Sequence[str] = ()) -> tuple[list[DocumentRef], str, str, bool]:
     """Documents named in ``text`` (every loaded one when none is named), the text without the names,
-    why no loaded document can answer (a department mentioned that is not loaded), and whether any was named."""
+    why no loaded document can answer (a department mentioned that is not loaded), and whether any was named.
+
+    Names printed in the tables stay whole: units (下属单位) and quoted names (“广州市…工作经费”项目)."""
     present = catalog.names.present(text)
     named: list[tuple[int, DocumentRef]] = []
     for place_only in (False, True):  # a department's name first; a bare place (轮台县) only when none is named
@@ -165,14 +169,15 @@ def _match_documents(text: str, catalog: Catalog) -> tuple[list[DocumentRef], st
             break
     bare = catalog.names.bare
     units = _units(text, catalog, {n.alias for n in present})
+    kept = units + [q for q in quoted if q in catalog.terms and q in text and q not in units]
     unnamed = text
     for alias in dict.fromkeys(n.alias for n in present if not n.place_only):
-        unnamed = _remove(unnamed, alias, alias in bare, units)
+        unnamed = _remove(unnamed, alias, alias in bare, kept)
     mention = _unknown_mention(unnamed, units, bool(named))
     if mention:
         return [], text, f"没有载入“{mention}”的文件", False
     for alias in dict.fromkeys(n.alias for n in present):
-        text = _remove(text, alias, alias in bare, units)
+        text = _remove(text, alias, alias in bare, kept)
     text = text.replace("|", "")
     if not named:
         return list(catalog.documents), text, "", False
@@ -424,14 +429,15 @@ def _top_n(text: str) -> int | None:
 
 # -- intent ---------------------------------------------------------------------------------------------
 
-def _intent(text: str, subjects: list[Subject], measures: list, documents: list[DocumentRef], years: list[int],
-            out_of_scope: str, named: bool) -> Intent:
+def _intent(text: str, bare: str, subjects: list[Subject], measures: list, documents: list[DocumentRef],
+            years: list[int], out_of_scope: str, named: bool) -> Intent:
+    """The intent from cue words; a fact's cue counts outside the names asked (采购 in a project's name)."""
     if out_of_scope or not documents:
         return Intent.OUT_OF_SCOPE
     for intent in (Intent.DEFINE, Intent.EXPLAIN):
         if any(cue in text for cue in INTENT_CUES[intent]):
             return intent
-    if any(cue in text for cue in FACT_CUES) and not _asks_amount(subjects) and not (subjects and _MONEY.search(text)):
+    if any(cue in bare for cue in FACT_CUES) and not _asks_amount(subjects) and not (subjects and _MONEY.search(text)):
         return Intent.FACT  # (a printed name's amount and a fact: an amount, the fact quoted beside it)
     if COUNT_QUESTION.search(text) and not _MONEY.search(text):
         return Intent.FACT
@@ -451,7 +457,7 @@ def _intent(text: str, subjects: list[Subject], measures: list, documents: list[
         return Intent.COMPARE
     if subjects or measures or "总" in text:
         return Intent.LOOKUP
-    if any(cue in text for cue in FACT_CUES):
+    if any(cue in bare for cue in FACT_CUES):
         return Intent.FACT
     return Intent.UNKNOWN
 
