@@ -134,9 +134,14 @@ def _fact_words(parsed: ParsedQuestion) -> list[str]:
 
 def _misses_facts(parsed: ParsedQuestion, hits: list[PassageHit]) -> bool:
     """A fact was asked and the passages found do not speak of it: some fact word appears in none of them
-    (nor in their headings: the text under 一、主要职能 need not say 职能)."""
+    (nor in their headings: the text under 一、主要职能 need not say 职能), or a count is asked (多少人) and
+    none states one."""
     texts = [name_key(" ".join(hit.passage.section_path) + hit.passage.text) for hit in hits]
-    return any(not any(word in text for text in texts) for word in _fact_words(parsed))
+    if any(not any(word in text for text in texts) for word in _fact_words(parsed)):
+        return True
+    counted = COUNT_QUESTION.search(parsed.text)  # 多少人: some passage must state a count of 人
+    return bool(counted) and not any(re.search(rf"\d\s*{counted.group(1)}", name_key(hit.passage.text))
+                                     for hit in hits)
 
 
 def _fact_not_stated(parsed: ParsedQuestion) -> str:

@@ -462,3 +462,33 @@ def test_a_quoted_name_starting_with_the_documents_place_is_read_whole(tmp_path)
     answer = corpus_assistant(tmp_path, "18_jiangsu_npc_office_2017_dept_budget.pdf").ask(
         "江苏人大办公厅2017年“江苏省第十二届人代会五次会议经费”的政府采购预算是多少？")
     assert "江苏省第十二届人代会五次会议经费：950.00 万元" in answer.answer
+
+
+@pytest.fixture(scope="module")
+def chongqing(tmp_path_factory) -> Assistant:
+    return corpus_assistant(tmp_path_factory.mktemp("chongqing"), "n08_chongqing_WaterResourcesBureau_2026_dept_budget.pdf")
+
+
+def test_a_funds_income_line_is_the_part_of_the_grand_total(chongqing):
+    answer = chongqing.ask("重庆市水利局2026年收支总计是多少？其中政府性基金预算资金多少？")
+    assert "其中政府性基金预算：44134.59 万元" in answer.answer  # 收支总表 p12: 二、政府性基金预算资金
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("重庆市水利局2026年政府采购里服务类采购多少？", 8941.32),  # 政府采购预算明细表: 服务 总计
+    ("重庆市水利局2026年货物类采购预算是多少？", 2703.49),
+])
+def test_procurement_by_goods_works_and_services(chongqing, question, expected):
+    assert expected in numbers(chongqing.ask(question).answer.split("SQL")[0])
+
+
+def test_three_public_parts_by_their_everyday_names(tmp_path):
+    answer = corpus_assistant(tmp_path, "n02_central_NationalPublicComplaintsBureau_2024_dept_final.pdf").ask(
+        "国家信访局2024年三公经费决算多少？出国、接待、公车三块各是多少？")
+    assert {"因公出国(境)费", "公务接待费", "公务用车购置及运行费"} <= set(re.findall(r"- (\S+?)(?:决算数)?：", answer.answer))
+
+
+def test_a_count_no_passage_states_is_declined_not_quoted_from_unrelated_text(tmp_path):
+    answer = corpus_assistant(tmp_path, "01_putuo_gov_office_2025_dept_budget.pdf").ask(
+        "上海市普陀区政府办2025年部门预算里，有多少编制？实际在岗多少人？")
+    assert answer.route == "none"  # its 预算编制说明 compiles a budget; it counts no staff

@@ -257,3 +257,17 @@ def test_an_english_question_is_understood_by_the_same_rules(catalog):
     assert parsed.intent is Intent.RANK
     assert [s.name for s in parsed.subjects] == ["三公经费"]
     assert len(parsed.documents) == 3
+
+
+@pytest.mark.parametrize("question", [
+    "巴州人社局三公经费比上年少了多少？降了百分之几？",  # a change's rate, not a share
+    "轮台县人社局今年的收入比去年增加了多少？",
+    "许昌市人社局基本支出比2022年减少了多少？",  # the year is read out of the text: 比减少了多少
+])
+def test_a_change_asked_in_any_wording_is_a_change(catalog, question):
+    assert parse_question(question, catalog).intent is Intent.CHANGE
+
+
+def test_a_recipient_after_the_department_is_no_unit_below_it(catalog):
+    parsed = parse_question("轮台县人社局今年给新疆大学安排了多少钱？", catalog)
+    assert parsed.doc_ids == [LUNTAI] and not parsed.out_of_scope

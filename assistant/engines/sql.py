@@ -40,8 +40,9 @@ _HIGHER = re.compile(r"哪个(?:更)?(?:高|多|大)|谁(?:更)?(?:高|多)")
 _DIFFERENCE = re.compile(r"比.{1,20}?(?:多|少|高|低)(?:了)?(?:多少|几)|相差|差额|差多少|差距|高出多少|多出多少")
 _PROJECT_KINDS = ("projects", "general_project", "fiscal_project", "carryover")
 # A fund named as the part of a share: its income line, its expenditure line.
-_FUND_PARTS = {"general_budget": ("general_income", "general_expenditure"), "gov_fund": ("gov_fund", "gov_fund"),
-               "state_capital": ("state_capital", "state_capital"), "fiscal": ("fiscal_income", "fiscal_expenditure")}
+_FUND_PARTS = {"general_budget": ("general_income", "general_expenditure"),
+               "gov_fund": ("gov_fund_income", "gov_fund"), "state_capital": ("state_capital_income", "state_capital"),
+               "fiscal": ("fiscal_income", "fiscal_expenditure")}
 _INCOMES = {"grand_total", "income", "current_income"}
 _EXPENDITURES = {"expenditure", "current_expenditure"}
 _FUND_CONCEPTS = {key for pair in _FUND_PARTS.values() for key in pair}

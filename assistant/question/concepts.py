@@ -166,7 +166,7 @@ CONCEPTS: tuple[Concept, ...] = (
         Locator(_THREE, None, column=r"(?:^|/)(?:总计|合计)$", whole=True),
     ), parts=("abroad", "vehicles", "reception"), excludes=r"会议费|培训费"),
     Concept("abroad", "因公出国(境)费", ("因公出国(境)费", "因公出国费", "出国费", "因公出国境费", "出国(境)费", "因公出国",
-                                            "出国(境)经费", "出国经费"), (
+                                            "出国(境)经费", "出国经费", "出国"), (
         Locator(_THREE, r"出国"),
         Locator(_THREE, None, column=r"出国[^/]*$"),
     )),
@@ -185,7 +185,7 @@ CONCEPTS: tuple[Concept, ...] = (
         Locator(_THREE, r"运行(?:维护|维修)?费$|^(?:公务用车)?运行(?:维护)?$"),
         Locator(_THREE, None, column=r"运行(?:维护|维修)?(?:费)?$"),
     )),
-    Concept("reception", "公务接待费", ("公务接待费", "接待费", "公务接待"), (
+    Concept("reception", "公务接待费", ("公务接待费", "接待费", "公务接待", "接待"), (
         Locator(_THREE, r"接待"),
         Locator(_THREE, None, column=r"接待[^/]*$"),
     )),
@@ -204,11 +204,30 @@ CONCEPTS: tuple[Concept, ...] = (
     Concept("procurement", "政府采购预算", ("政府采购预算", "政府采购", "政府采购总额", "政府采购预算总额"), (
         _total("procurement"),
     )),
+    *(Concept(key, f"政府采购{item}类", (f"{item}类采购", f"采购{item}", f"{item}采购", f"{item}类", f"政府采购{item}"), (
+        Locator(("procurement",), rf"^(?:[A-C][-－.、．]?)?{item}类?(?:采购)?$"),
+        Locator(("procurement",), None, column=rf"(?:^|/){item}类?(?:采购)?$"),
+    )) for key, item in (("procurement_goods", "货物"), ("procurement_works", "工程"), ("procurement_services", "服务"))),
     Concept("carryover", "上年结转", ("上年结转结余", "上年结转", "年初结转和结余", "结转结余", "上年结余"), (
         _row("summary", r"^(?:[一二三四五六七八九十]、)?(?:用)?(?:上年结转(?:结余)?|年初结转和结余)(?:收入|资金)?$",
              panel="收入"),
         _total("income", ("carryover",)),
         _total("carryover"),
+    )),
+    Concept("gov_fund_income", "政府性基金预算拨款收入", (
+        "政府性基金预算拨款收入", "政府性基金预算收入", "政府性基金收入"), (
+        _row("summary", r"^(?:[一二三四五六七八九十]、)?政府性基金(?:预算)?(?:拨款|财政拨款)?(?:收入)?$", panel="收入"),
+        _row("fiscal_summary", r"^(?:[一二三四五六七八九十]、)?政府性基金(?:预算)?(?:拨款|财政拨款)?(?:收入)?$",
+             panel="收入"),
+        _total("income", ("gov_fund",)),
+    )),
+    Concept("state_capital_income", "国有资本经营预算拨款收入", (
+        "国有资本经营预算拨款收入", "国有资本经营预算收入", "国有资本经营收入"), (
+        _row("summary", r"^(?:[一二三四五六七八九十]、)?国有资本经营(?:预算)?(?:拨款|财政拨款)?(?:收入)?$",
+             panel="收入"),
+        _row("fiscal_summary", r"^(?:[一二三四五六七八九十]、)?国有资本经营(?:预算)?(?:拨款|财政拨款)?(?:收入)?$",
+             panel="收入"),
+        _total("income", ("state_capital",)),
     )),
     Concept("gov_fund", "政府性基金预算支出", (
         "政府性基金预算支出", "政府性基金支出", "政府性基金预算拨款", "政府性基金拨款", "政府性基金预算"), (

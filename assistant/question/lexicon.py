@@ -148,7 +148,8 @@ ENGLISH_TERMS: dict[str, str] = {
     "final accounts of": "决算", "budget of": "预算", "spend": "支出", "spent": "支出", "expenditure": "支出",
     "income": "收入", "revenue": "收入", "meeting expenses": "会议费", "training expenses": "培训费",
     "vehicle": "公务用车", "reception": "公务接待费", "overseas travel": "因公出国(境)费",
-    "government procurement": "政府采购", "operating expenses": "机关运行经费", "carried over": "上年结转",
+    "government procurement": "政府采购", "for services": "服务类采购", "for goods": "货物类采购",
+    "for works": "工程类采购", "operating expenses": "机关运行经费", "carried over": "上年结转",
 }
 _ENGLISH = re.compile("|".join(re.escape(k) for k in sorted(ENGLISH_TERMS, key=len, reverse=True)), re.IGNORECASE)
 

@@ -30,18 +30,21 @@ logger = logging.getLogger(__name__)
 GENERIC_LABELS = frozenset({
     "合计", "总计", "小计", "基本支出", "项目支出", "人员经费", "公用经费", "一般公共预算", "财政拨款",
     "预算", "决算", "支出", "收入", "其他", "年初预算", "决算数", "预算数", "项目", "金额", "本年", "上年",
+    "部门预算", "单位预算", "部门决算", "单位决算",  # the document's kind, not a subject
 })
 _MENTION = re.compile(
     r"[\u4e00-\u9fff]{2,10}?(?:省|市|自治州|州|县|区|盟|旗)[\u4e00-\u9fff]{0,12}?(?:局|厅|委员会|委|办公室|中心|院|所|支队|大队)"
 )
 _ORG_SUFFIX = r"(?:中心|局|厅|所|站|院|队|处|馆|委员会|办公室|学校|医院|大学|幼儿园)"
-# right after a document's name, maybe as 下属的: a unit below it (…工务署|教育工程管理中心)
-_SUB_UNIT_MENTION = re.compile(rf"(?<=\|)(?:下属|所属|属下)?的?[\u4e00-\u9fff]{{2,12}}?{_ORG_SUFFIX}")
+# right after a document's name, maybe as 下属的: a unit below it (…工务署|教育工程管理中心), its name
+# holding no relation or time word (…科技局|今年给福州大学 names the recipient of a grant)
+_SUB_UNIT_MENTION = re.compile(rf"(?<=\|)(?:下属|所属|属下)?的?[^\W\d_给向对为和与及在年度了是有把从到]{{2,12}}?{_ORG_SUFFIX}")
 _BELOW = re.compile(r"^(?:下属|所属|属下)?的")
 _UNIT_END = re.compile(_ORG_SUFFIX)
 _UNIT_NAME = re.compile(r"(?:中心|局|所|站|院|队|处|馆|办公室|学校|大学|幼儿园|委员会|本级|机关)$")
 _ORG_MENTION = re.compile(r"[\u4e00-\u9fff]{2,10}?(?:局|厅|委员会|办公室|办事处|街道|人民政府|人大|政协)")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:年度?|年)?(?!\d)")
+_BASE_YEAR = re.compile(r"(?:比|较)((?:19|20)\d{2})年")  # the base of a change (比2025年增加)
 _SHORT_YEAR = re.compile(r"(?<![\d.])(\d{2})年(?!度?\d)")
 _YEAR_RANGE = re.compile(r"((?:19|20)\d{2})年?(?:-|—|–|~|至|到)((?:19|20)\d{2})年?")
 # a year's end (“到2025年底有几辆车”): a stock reported by that year's 决算 and the next year's 预算
@@ -58,6 +61,10 @@ COUNT_QUESTION = re.compile(r"(?:多少|几)个?(批次|人次|批|名|人|辆|�
 _MONEY = re.compile(r"钱|万?元|金额")
 _FUND_LINE = re.compile(r"^(?:一般公共预算|政府性基金|国有资本经营|财政)(?:预算)?(?:财政)?(?:拨款|资金)?(?:收入)?$")
 _QUOTED = re.compile(r"[“\"「『‘](.{2,60}?)[”\"」』’]")
+_CHANGE_WORD = r"(?:增加|减少|增长|下降|降低|上升|下调|上调|多|少|涨|降|增|减)了?"
+# a change asked: 比去年增加了多少, 比少了多少 (a year removed), 降了百分之几, 增幅多少
+_CHANGE_ASKED = re.compile(rf"(?:比|较)[^,，?？。;；]{{0,10}}?{_CHANGE_WORD}(?:多少|几)")
+_CHANGE_RATE = re.compile(rf"{_CHANGE_WORD}(?:百分之几|多少%|几个百分点|多少个百分点|的?幅度|几成)")
 _SCOPE = re.compile(r"(部门|单位)(?:综合)?(?:预算|决算)")
 _BUDGET_IN_FINAL = re.compile(r"预算数|预算是|预算为|预算多少|预算各|的预算|预算和决算|预算、决算")
 
@@ -249,7 +256,7 @@ def _remove(text: str, alias: str, bare: bool, keep: Sequence[str] = ()) -> str:
 
 def _years(text: str, documents: list[DocumentRef]) -> tuple[list[int], str]:
     """Years asked: 2024年, 24年, 2017-2019年, 2025年底 (2025 and 2026), and 今年/去年/前年 relative to the
-    latest document named."""
+    latest document named; a change's base year (比2025年) no document covers is not asked itself."""
     years: list[int] = []
     for match in _YEAR_RANGE.finditer(text):
         first, last = sorted((int(match.group(1)), int(match.group(2))))
@@ -257,10 +264,16 @@ def _years(text: str, documents: list[DocumentRef]) -> tuple[list[int], str]:
     text = _YEAR_RANGE.sub(" ", text)
     years += [year + offset for m in _YEAR_END.finditer(text) for year in [int(m.group(1))] for offset in (0, 1)]
     text = _YEAR_END.sub(" ", text)
+    loaded = {d.year for d in documents}
+    bases = [y for y in (int(m.group(1)) for m in _BASE_YEAR.finditer(text)) if y not in loaded]
     years += [int(m.group(1)) for m in _YEAR.finditer(text)]
     text = _YEAR.sub(" ", text)
     years += [2000 + int(m.group(1)) for m in _SHORT_YEAR.finditer(text)]
     text = _SHORT_YEAR.sub(" ", text)
+    if bases and len(years) > len(bases):  # 2026年…比2025年少了多少: 2025 is only the base of the change
+        years = [y for y in years if y not in bases]
+    elif bases and len(years) == len(bases):  # 比2022年减少了多少: the year after it is asked
+        years = [y + 1 for y in years]
     if not years and documents:
         latest = max(d.year for d in documents)
         compared = _COMPARED.sub(" ", text)
@@ -441,6 +454,8 @@ def _intent(text: str, bare: str, subjects: list[Subject], measures: list, docum
         return Intent.FACT  # (a printed name's amount and a fact: an amount, the fact quoted beside it)
     if COUNT_QUESTION.search(text) and not _MONEY.search(text):
         return Intent.FACT
+    if _CHANGE_RATE.search(text):
+        return Intent.CHANGE  # 降了百分之几 asks a change's rate, not a share
     if any(cue in text for cue in INTENT_CUES[Intent.SHARE]):
         return Intent.SHARE
     departments = {d.department for d in documents}
@@ -449,8 +464,9 @@ def _intent(text: str, bare: str, subjects: list[Subject], measures: list, docum
         return Intent.SERIES
     if any(cue in text for cue in INTENT_CUES[Intent.RANK]) or re.search(r"前\d{1,2}|\d{1,2}(?:个|项|家)(?:项目|科目|部门|单位)", text):
         return Intent.RANK
-    if any(cue in text for cue in INTENT_CUES[Intent.CHANGE]):
-        return Intent.CHANGE
+    if any(cue in text for cue in INTENT_CUES[Intent.CHANGE]) or any(
+            not any(m.start() < s.start < m.end() for s in subjects) for m in _CHANGE_ASKED.finditer(text)):
+        return Intent.CHANGE  # (A比B多多少, with B a subject: their difference)
     if len(documents) > 1 and named and any(cue in text for cue in INTENT_CUES[Intent.SUM]):
         return Intent.SUM
     if len(documents) > 1 and named:
