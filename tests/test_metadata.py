@@ -163,3 +163,9 @@ def test_what_the_user_states_overrides_what_was_read():
     meta, _ = extract_metadata(source_of("2024年部门预算公开", "编制部门：甲市教育局", "收入 支出 万元"),
                                override=IdentityOverride(department="甲市教育局（本级）", year=2025))
     assert (meta.department, meta.year, meta.identity_source) == ("甲市教育局（本级）", 2025, "user")
+
+
+def test_a_short_name_is_never_a_tail_of_the_full_name_printed():
+    from index.parse.metadata import self_names
+    texts = ["江苏省人民检察院2024年部门预算。省检察院主要职责是……", "省检察院收入预算……江苏省人民检察院支出预算……"]
+    assert self_names(texts, "江苏省人民检察院") == ("省检察院",)  # not 苏省人民检察院, the name printed whole

@@ -177,8 +177,8 @@ def self_names(texts: list[str], department: str, most: int = 3) -> tuple[str, .
             continue
         squeezed = _squeeze(text)
         for end, char in enumerate(squeezed, start=1):
-            if char not in ends:
-                continue
+            if char not in ends or squeezed[max(0, end - len(name)):end] == name:
+                continue  # (the full name printed: no tail of it is a short name)
             for start in range(max(0, end - len(name)), end - 2):
                 candidate = squeezed[start:end]
                 if candidate != name and candidate[0] in name[:2] + "省市区县" and _spells(candidate, name):
