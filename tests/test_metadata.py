@@ -89,6 +89,14 @@ def corpus_source(name: str, pages: int = 2) -> SourceText:
             ("第一部分", "许昌市人力资源和社会保障局概况", "", "2023年度部门决算表"),
             ("许昌市人力资源和社会保障局", "许昌市", 2023, FINAL, DEPARTMENT),
         ),
+        (  # a name opening with its city without 市: the city as a table prints it
+            ("株洲职业技术教育中心", "2026年部门预算", "目 录", "本中心为株洲市教育局所属事业单位。"),
+            ("株洲职业技术教育中心", "株洲市", 2026, BUDGET, DEPARTMENT),
+        ),
+        (  # the cover's qualified form, however often the narrative drops it
+            ("甲市教育局（汇总）", "2022年度部门决算", "目 录", *["编制部门：甲市教育局"] * 30),
+            ("甲市教育局（汇总）", "甲市", 2022, FINAL, DEPARTMENT),
+        ),
     ],
 )
 def test_metadata_of_other_layouts(lines, expected):

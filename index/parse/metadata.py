@@ -97,6 +97,7 @@ class _Evidence:
     scopes: Counter
     caption_scopes: Counter = field(default_factory=Counter)  # 编制单位 / 编制部门 captions, weighed as one vote
     title: str = ""
+    cover: set[str] = field(default_factory=set)  # names printed on the cover: their form is the document's own
 
     def scope(self) -> str | None:
         """The scope the title says; the captions (whose label some templates use whatever the scope) decide
@@ -107,13 +108,15 @@ class _Evidence:
             votes[scope] += CAPTION_SCOPE * count / total
         return votes.most_common(1)[0][0] if votes else None
 
-    def department(self, name: str, weight: float) -> None:
+    def department(self, name: str, weight: float, cover: bool = False) -> None:
         name = _clean_name(name)
         if not is_organisation(name):
             return
         key = department_key(name)
         self.departments[key] += weight
         self.printed[key][name] += weight
+        if cover:
+            self.cover.add(name)
 
 
 def extract_metadata(source: SourceText, tables: Sequence[Table] = (),
@@ -304,7 +307,7 @@ def _read_cover(cover: list[str], evidence: _Evidence) -> None:
                     if is_organisation(org) and org not in named:
                         named[org] = match
     for org, match in named.items():
-        evidence.department(org, 10.0)
+        evidence.department(org, 10.0, cover=True)
         _phrase(match, evidence, weight=10.0)
     phrase = _PRINTED_PHRASE.search("".join(lines))
     if phrase:
@@ -315,7 +318,7 @@ def _read_cover(cover: list[str], evidence: _Evidence) -> None:
             _caption(match["label"], match["name"], evidence, weight=10.0)
         name = _clean_name(re.split(r"(?:19|20)\d{2}\s*年", text)[0])
         if is_organisation(name) and not re.search("[：:]", text):
-            evidence.department(name, 6.0)
+            evidence.department(name, 6.0, cover=True)
 
 
 def _is_places(text: str) -> bool:
@@ -384,7 +387,8 @@ def _running_headers(lines, evidence: _Evidence) -> None:
 
 
 def _best_department(evidence: _Evidence) -> str:
-    """The best-supported department in its fullest printed form; a name that begins another joins it."""
+    """The best-supported department in its fullest printed form (the cover's form counts however rarely the
+    narrative repeats it: 西安市卫生健康委员会（汇总）); a name that begins another joins it."""
     weights = dict(evidence.departments)
     for short in sorted(weights, key=len):
         longer = [k for k in weights if len(k) >= len(short) + 2 and k.startswith(short) and weights[k] >= 2.0]
@@ -397,7 +401,7 @@ def _best_department(evidence: _Evidence) -> str:
     key = max(weights, key=lambda k: (weights[k], len(k)))
     forms = Counter({name: w for name, w in evidence.printed[key].items() if department_key(name) == key})
     best = max(forms.values())
-    strong = [name for name, weight in forms.items() if weight >= best / 3]
+    strong = [name for name, weight in forms.items() if weight >= best / 3 or name in evidence.cover]
     return max(strong, key=lambda name: (name.startswith("中共"), "（" in name or "(" in name, forms[name]))
 
 
@@ -439,7 +443,21 @@ def _region(texts: list[str], department: str) -> str:
         divisions = _divisions(text)
         if divisions:
             break
-    return "".join(divisions)
+    return "".join(divisions) or _place_of_prefix(texts, name)
+
+
+def _place_of_prefix(texts: list[str], name: str) -> str:
+    """A name opening with a place without its suffix (长沙职业教育基地…): the place as the document prints
+    it elsewhere (长沙市教育局 in a table), the most printed form."""
+    printed = Counter()
+    for size in (2, 3):
+        prefix = name[:size]
+        if _NOT_PLACE.search(prefix):
+            continue
+        for text in texts:
+            for match in re.finditer(rf"{re.escape(prefix)}(?:市|县|区|州)", _squeeze(text)):
+                printed[match.group(0)] += 1
+    return printed.most_common(1)[0][0] if printed else ""
 
 
 def _divisions(text: str) -> list[str]:
