@@ -271,3 +271,8 @@ def test_a_change_asked_in_any_wording_is_a_change(catalog, question):
 def test_a_recipient_after_the_department_is_no_unit_below_it(catalog):
     parsed = parse_question("轮台县人社局今年给新疆大学安排了多少钱？", catalog)
     assert parsed.doc_ids == [LUNTAI] and not parsed.out_of_scope
+
+
+def test_a_division_below_a_named_department_that_no_table_prints_is_out_of_scope(catalog):
+    parsed = parse_question("许昌市人社局就业促进司2023年的接待经费是多少？", catalog)
+    assert parsed.intent is Intent.OUT_OF_SCOPE and "就业促进司" in parsed.out_of_scope

@@ -17,7 +17,7 @@ from typing import Sequence
 import cn2an
 
 from assistant.question.catalog import Catalog, DocumentName, DocumentRef, Term, expand_synonyms
-from assistant.question.concepts import CONCEPT_WORDS, FUND_WORDS, Concept, Locator
+from assistant.question.concepts import BY_KEY, CONCEPT_WORDS, FUND_WORDS, Concept, Locator
 from assistant.question.lexicon import (
     ASCENDING_CUES, COLUMN_CONCEPTS, FACT_CUES, INTENT_CUES, MEASURE_WORDS, SUPERLATIVES, Intent, translate_english,
 )
@@ -35,7 +35,7 @@ GENERIC_LABELS = frozenset({
 _MENTION = re.compile(
     r"[\u4e00-\u9fff]{2,10}?(?:省|市|自治州|州|县|区|盟|旗)[\u4e00-\u9fff]{0,12}?(?:局|厅|委员会|委|办公室|中心|院|所|支队|大队)"
 )
-_ORG_SUFFIX = r"(?:中心|局|厅|所|站|院|队|处|馆|委员会|办公室|学校|医院|大学|幼儿园)"
+_ORG_SUFFIX = r"(?:中心|局|厅|司|所|站|院|队|处|馆|委员会|办公室|学校|医院|大学|幼儿园)"
 # right after a document's name, maybe as 下属的: a unit below it (…工务署|教育工程管理中心), its name
 # holding no relation or time word (…科技局|今年给福州大学 names the recipient of a grant)
 _SUB_UNIT_MENTION = re.compile(rf"(?<=\|)(?:下属|所属|属下)?的?[^\W\d_给向对为和与及在年度了是有把从到]{{2,12}}?{_ORG_SUFFIX}")
@@ -416,6 +416,10 @@ def _unit_rows(subjects: list[Subject], text: str) -> tuple[list[Subject], str |
     fund = next((f for word, f in FUND_WORDS if lines and word in (lines[0].key or lines[0].name)), None)
     subjects = [s for s in subjects if s not in lines]
     totals = [s for s in subjects if s.concept is not None and _total_locator(s.concept) is not None]
+    if not totals:  # 某医院的支出: the bare word names the total
+        side = next((BY_KEY[key] for word, key in (("支出", "expenditure"), ("收入", "income"))
+                     if word in text[unit.start + len(unit.key or unit.name):]), None)
+        totals = [Subject(side.name, unit.start, concept=side)] if side else []
     if not totals:
         return subjects, fund
     total = totals[0]
