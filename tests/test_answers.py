@@ -493,3 +493,11 @@ def test_a_count_no_passage_states_is_declined_not_quoted_from_unrelated_text(tm
     answer = corpus_assistant(tmp_path, "01_putuo_gov_office_2025_dept_budget.pdf").ask(
         "上海市普陀区政府办2025年部门预算里，有多少编制？实际在岗多少人？")
     assert answer.route == "none"  # its 预算编制说明 compiles a budget; it counts no staff
+
+
+def test_economic_classes_printed_by_name_without_codes_make_personnel_and_public_funds(tmp_path):
+    shenzhen_health = corpus_assistant(tmp_path, "n11_guangdong_Shenzhen_HealthCommission_2026_dept_budget.pdf")
+    answer = shenzhen_health.ask("深圳市卫健委本级2026年公用经费是多少？")
+    assert "637.40 万元" in answer.answer  # the narrative (p9): 公用经费 637.40 万元
+    share = shenzhen_health.ask("深圳市卫健委本级2026年基本支出里人员经费占多少？")
+    assert "26339.93 ÷ 26977.33 = 97.64%" in share.answer

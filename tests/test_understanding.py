@@ -276,3 +276,9 @@ def test_a_recipient_after_the_department_is_no_unit_below_it(catalog):
 def test_a_division_below_a_named_department_that_no_table_prints_is_out_of_scope(catalog):
     parsed = parse_question("许昌市人社局就业促进司2023年的接待经费是多少？", catalog)
     assert parsed.intent is Intent.OUT_OF_SCOPE and "就业促进司" in parsed.out_of_scope
+
+
+def test_how_much_a_part_takes_after_qizhong_asks_its_amount_elsewhere_a_share(catalog):
+    part = parse_question("巴州人社局收支总计是多少？其中政府性基金预算拨款占多少？", catalog)
+    assert part.intent is Intent.LOOKUP and part.part_fund == "gov_fund"
+    assert parse_question("巴州人社局基本支出里人员经费占多少？", catalog).intent is Intent.SHARE

@@ -20,6 +20,7 @@ from typing import Any, Sequence
 from assistant.question.catalog import term_key
 from assistant.question.concepts import BASIC_KINDS, BY_KEY, TABLE_FUNDS, TOTAL_ROW, Concept, Locator
 from index.amounts import ROUNDING_WAN, agrees
+from index.parse.codes import ECONOMIC_CLASSES
 from index.text import name_key
 
 CELLS_SQL = """
@@ -167,7 +168,8 @@ class Resolver:
     def _classes(self, concept: Concept, cells: list[Candidate], doc_id: str, final: bool,
                  fund: str | None) -> Resolution:
         """人员经费/公用经费 of a basic-expenditure table printed by economic class only (no such column): the
-        sum of its classes, from the first table (of the asked fund) whose classes add up to its total."""
+        sum of its classes (by code, or by standard name where no code is printed), from the first table (of
+        the asked fund) whose classes add up to its total (a 合计 row, or the first row: the unit's)."""
         kinds = [k for k in BASIC_KINDS if fund is None or TABLE_FUNDS[k] == fund]
         measures = _measures(("total",), final, None)
         for kind in kinds:
@@ -179,12 +181,13 @@ class Resolver:
                 picked = [c for c in (_pick(row, measures) for row in rows.values()) if c is not None]
                 if any(c.measure in ("personnel", "public") for row in rows.values() for c in row):
                     continue  # the table prints the columns: the locators read them
-                totals = [c for c in picked if not c.subject_code and _TOTAL.match(name_key(_unnumbered(c.row_label)))]
-                classes = [c for c in picked if c.subject_code and len(c.subject_code) == 3]
+                classes = [c for c in picked if _class_code(c)]
+                totals = [c for c in picked if not c.subject_code and not _class_code(c)
+                          and (_TOTAL.match(name_key(_unnumbered(c.row_label))) or c is picked[0])]
                 if not totals or not classes or not agrees(
                         sum(c.value for c in classes), totals[0].value, ROUNDING_WAN * len(classes)):
                     continue
-                parts = [c for c in classes if (c.subject_code in concept.classes) != concept.complement]
+                parts = [c for c in classes if (_class_code(c) in concept.classes) != concept.complement]
                 if parts:
                     named = " + ".join(dict.fromkeys(p.row_label for p in parts))
                     return Resolution(doc_id, [], parts=parts, basis=f"按经济分类计：{concept.name} = {named}")
@@ -390,6 +393,13 @@ def _pick(row: list[Candidate], measures: tuple[str, ...]) -> Candidate | None:
             if cell.measure == measure:
                 return cell
     return None
+
+
+def _class_code(cell: Candidate) -> str | None:
+    """The economic class (类) of a row: its 3-digit code, or its standard name where the table prints none."""
+    if cell.subject_code:
+        return cell.subject_code if len(cell.subject_code) == 3 else None
+    return ECONOMIC_CLASSES.get(name_key(_unnumbered(cell.row_label)))
 
 
 def _fund_cell(row: list[Candidate], fund: str) -> Candidate | None:

@@ -460,7 +460,8 @@ def _intent(text: str, bare: str, subjects: list[Subject], measures: list, docum
         return Intent.FACT
     if _CHANGE_RATE.search(text):
         return Intent.CHANGE  # 降了百分之几 asks a change's rate, not a share
-    if any(cue in text for cue in INTENT_CUES[Intent.SHARE]):
+    head = text.split("其中")[0] if "占多少" in text or "占了多少" in text else text  # 其中X占多少: X's amount
+    if any(cue in head for cue in INTENT_CUES[Intent.SHARE]):
         return Intent.SHARE
     departments = {d.department for d in documents}
     several_years = len({d.year for d in documents}) > 1 and len(departments) == 1

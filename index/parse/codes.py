@@ -17,6 +17,12 @@ _LEADING = re.compile(r"^(?:([235]\d{2}(?:\s?\d{2}){0,2})\s+|[\[【(（]([235]\d
 _LEVELS = {3: 1, 5: 2, 7: 3}
 # 人员经费 = 工资福利支出 (301) + 对个人和家庭的补助 (303); 公用经费: the other classes of a basic expenditure
 PERSONNEL_CLASSES = ("301", "303")
+# The economic classes (支出经济分类 类) by their standard names, for tables that print no codes.
+ECONOMIC_CLASSES = {
+    "工资福利支出": "301", "商品和服务支出": "302", "对个人和家庭的补助": "303", "对个人和家庭补助": "303",
+    "债务利息及费用支出": "307", "资本性支出(基本建设)": "309", "资本性支出": "310", "对企业补助(基本建设)": "311",
+    "对企业补助": "312", "对社会保障基金补助": "313", "其他支出": "399",
+}
 
 
 def join_code(parts: list[str]) -> str | None:
