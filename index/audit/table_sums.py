@@ -244,7 +244,7 @@ def _three_public_sums(rows: dict[int, list[CellRef]]) -> list[dict]:
 def _cross_tables(index: CellIndex, final: bool) -> list[dict]:
     """The same total printed in two tables has one value."""
     # a 财政拨款 total stands for the 一般公共预算 one only when no other fund spends
-    fiscal_measures = ("general_budget",) if _other_funds_spend(index) else ("general_budget", "total", "fiscal")
+    fiscal_measures = ("general_budget",) if index.other_funds_spend() else ("general_budget", "total", "fiscal")
     pairs = [  # (table kind A, its measures, table kind B, its measures), compared subject by subject
         ("expenditure", ("total",), "summary", ("total",)),
         ("general_expenditure", ("total",), "fiscal_summary", fiscal_measures),
@@ -258,12 +258,6 @@ def _cross_tables(index: CellIndex, final: bool) -> list[dict]:
                 found += _cross_subjects(index, table_a, measures_a, table_b, measures_b)
     found += _cross_totals(index)
     return found
-
-
-def _other_funds_spend(index: CellIndex) -> bool:
-    """The document's 政府性基金 / 国有资本经营 tables hold an amount."""
-    return any(c.value for table_id in index.table_ids(["gov_fund", "state_capital"])
-               for row in index.rows(table_id).values() for c in row)
 
 
 def _subject_cells(index: CellIndex, table_id: int, measures: tuple[str, ...]) -> dict[str, CellRef]:
