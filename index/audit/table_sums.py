@@ -159,8 +159,10 @@ def _class_rows(subject_rows: list[list[CellRef]], personnel: bool) -> list[list
 
 def _one_cell_per_column(cells: list[CellRef]) -> list[CellRef]:
     """A printed figure read as two cells of one column (合计 and 公用经费 of the same 决算数) is checked once."""
-    seen: set[str] = set()
-    return [c for c in cells if not (c.column_path in seen or seen.add(c.column_path))]
+    first: dict[str, CellRef] = {}
+    for cell in cells:
+        first.setdefault(cell.column_path, cell)
+    return list(first.values())
 
 
 def _is_named_total(label: str) -> bool:
