@@ -5,8 +5,10 @@ narrative showed the gap (江苏, 福州, 长春, 西安 narratives); the values
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from index.audit.linking import CellIndex, CellRef, link_amount
-from index.audit.narrative import _Auditor, _clean_subject
+from index.audit.narrative import _Auditor, _clean_subject, _on_side_named
 from index.model import PassageKind
 from index.narrative.passages import Block
 
@@ -165,3 +167,69 @@ def test_a_narrative_without_any_budget_table_is_not_counted():
 def test_subject_wording():
     assert _clean_subject("，2026年长春市某局项目支出预算", "长春市某局（本级）", "长春市某局") == "项目支出预算"
     assert _clean_subject("2022年度收入总计、支出总计均为", "") == "收入总计"
+
+
+def test_an_economic_class_is_named_with_or_without_de_and_a_trailing_zhichu():
+    """对个人和家庭补助支出 is the row 对个人和家庭的补助; a shorter name is not."""
+    index = _index(BASIC)
+    scope = "六、财政拨款基本支出预算情况说明"
+    assert _linked(index, "（三）对个人和家庭补助支出", scope) == ("对个人和家庭的补助", "合计", 15.0)
+    assert _linked(index, "对个人补助", scope) is None
+
+
+FISCAL_SUMMARY = [  # 财政拨款收支总表: no 基本支出 / 项目支出 columns
+    _cell(6, "fiscal_summary", 0, "一般公共预算拨款", 500.0, "收入/本年预算", panel="收入"),
+    _cell(6, "fiscal_summary", 1, "收入总计", 500.0, "收入/本年预算", panel="收入"),
+    _cell(6, "fiscal_summary", 2, "支出总计", 500.0, "支出/本年预算", panel="支出"),
+]
+GOV_FUND = [  # 政府性基金预算财政拨款收入支出决算表
+    _cell(7, "gov_fund", 0, "合计", 60.0, "年初结转和结余", "carryover"),
+    _cell(7, "gov_fund", 0, "合计", 300.0, "本年收入", "other"),
+    _cell(7, "gov_fund", 0, "合计", 340.0, "本年支出/小计"),
+    _cell(7, "gov_fund", 0, "合计", 340.0, "本年支出/项目支出", "project"),
+    _cell(7, "gov_fund", 0, "合计", 20.0, "年末结转和结余", "other"),
+    _cell(7, "gov_fund", 1, "城乡社区支出", 340.0, "本年支出/小计", code="212"),
+]
+
+
+def test_the_split_of_a_fiscal_summary_section_is_the_general_tables_where_no_other_fund_spends():
+    scope = "四、财政拨款收支预算总表情况说明"
+    index = _index(FISCAL_SUMMARY, UNLABELLED)
+    assert _linked(index, "基本支出预算", scope) is None  # 支出总表 (all funds) is no 财政拨款 table
+    general = [replace(c, table_id=8, table_kind="general_expenditure") for c in UNLABELLED]
+    assert _linked(_index(FISCAL_SUMMARY, general), "其中基本支出预算", scope) == ("合计（未印行名）", "基本支出", 320.0)
+    assert _linked(_index(FISCAL_SUMMARY, general), "项目支出", scope) == ("合计（未印行名）", "项目支出", 180.0)
+    assert _linked(_index(FISCAL_SUMMARY, general, GOV_FUND), "基本支出预算", scope) is None  # 财政拨款 ≠ 一般公共预算
+
+
+def test_a_fund_tables_columns_are_linked_in_its_own_words():
+    """"…年初结转和结余 A，收入决算 B，支出决算 C，年末结转和结余 D": B and C are the fund's 本年收入 / 本年支出."""
+    text = ("2025年度政府性基金预算财政拨款年初结转和结余60.00万元，收入决算300.00万元，支出决算340.00万元，"
+            "年末结转和结余20.00万元。")
+    auditor = _audit(text, _index(GOV_FUND, final=True), "七、政府性基金预算财政拨款收入支出决算情况说明")
+    assert [(f.status, f.column_path, f.table_value) for f in auditor.findings if f.kind == "narrative_vs_table"] == [
+        ("match", "年初结转和结余", 60.0), ("match", "本年收入", 300.0), ("match", "本年支出/小计", 340.0),
+        ("match", "年末结转和结余", 20.0)]
+    assert _linked(_index(GOV_FUND, final=True), "政府性基金预算财政拨款支出", ["gov_fund"], "initial_budget") is None
+
+
+SIDEWAYS_VEHICLES = [  # “三公” table with the items as columns, 预算数 / 决算数 as rows
+    _cell(9, "three_public", row, label, value, f"“三公”经费/{column}", "other")
+    for row, label, values in ((0, "预算数", (40.0, 25.0)), (1, "决算数", (38.0, 24.5)))
+    for column, value in zip(("公务用车购置费", "公务用车运行维护费"), values)
+]
+
+
+def test_an_item_heading_names_the_subject_of_the_amounts_below_it():
+    text = ("1．公务用车购置费支出情况说明。\n本年度为下属单位购置公务用车2辆，预算40.00万元，支出决算38.00万元。\n"
+            "2．公务用车运行维护费支出情况说明。\n预算25.00万元，支出决算24.50万元。")
+    auditor = _audit(text, _index(SIDEWAYS_VEHICLES, final=True), "三、“三公”经费支出决算情况说明")
+    assert [(f.status, f.row_label, f.column_path) for f in auditor.findings if f.kind == "narrative_vs_table"] == [
+        ("match", "预算数", "“三公”经费/公务用车购置费"), ("match", "决算数", "“三公”经费/公务用车购置费"),
+        ("match", "预算数", "“三公”经费/公务用车运行维护费"), ("match", "决算数", "“三公”经费/公务用车运行维护费")]
+
+
+def test_a_measure_of_the_other_side_names_the_other_side():
+    assert _on_side_named("，支出决算", "政府性基金收入") == "政府性基金支出"
+    assert _on_side_named("，支出决算", "“三公”经费支出") == "“三公”经费支出"
+    assert _on_side_named("，决算", "收入") == "收入"

@@ -214,6 +214,11 @@ class CellIndex:
                 return [replace(cell, row_label="合计（未印行名）") for cell in cells]
         return None
 
+    def other_funds_spend(self) -> bool:
+        """The document's 政府性基金 / 国有资本经营 tables hold an amount (财政拨款 is more than 一般公共预算)."""
+        return any(cell.value for table_id in self.table_ids(["gov_fund", "state_capital"])
+                   for row in self.rows(table_id).values() for cell in row)
+
     def has_budget_tables(self) -> bool:
         """Whether any table is a recognised budget table (a narrative-only file has none)."""
         return any(kind != "other" for kind in self._kinds.values())
@@ -283,6 +288,7 @@ def link_amount(
         titled = candidates.titled(scope_hint)
     else:
         kinds, titled = tuple(scope_hint or ()), []
+    kinds = _fiscal_split_tables(candidates, kinds, subject)
     table_ids = candidates.table_ids(kinds) if kinds else list(candidates.tables)
     table_ids = titled + [t for t in table_ids if t not in titled]
     exact = (_by_subject_path, _by_code, _by_three_public, _by_project, _by_total, _by_label, _by_column,
@@ -296,6 +302,14 @@ def link_amount(
                                  found.cell.row_label, found.how)
                     return found
     return None
+
+
+def _fiscal_split_tables(candidates: CellIndex, kinds: tuple[str, ...], subject: str) -> tuple[str, ...]:
+    """A 财政拨款收支总表 has no 基本支出 / 项目支出 columns: its section's split is the 财政拨款支出表's, or the
+    一般公共预算支出表's where no other fund spends (财政拨款 = 一般公共预算 then)."""
+    if kinds[:1] != ("fiscal_summary",) or not re.search(r"基本支出|项目支出", subject):
+        return kinds
+    return kinds + ("fiscal_expenditure",) + (() if candidates.other_funds_spend() else ("general_expenditure",))
 
 
 @lru_cache(maxsize=16384)
@@ -583,18 +597,34 @@ def _by_label(candidates: CellIndex, table_id: int, subject: str, measure: str |
 
 def _by_column(candidates: CellIndex, table_id: int, subject: str, measure: str | None) -> LinkedCell | None:
     """A column named by the subject (一般公共预算, 财政拨款结转, 人员经费 …), on the total row."""
-    name = item_name(subject)
+    name = _without_own_fund(item_name(subject), candidates.kind_of(table_id))
     row = candidates.total_row(table_id)
-    if not row:
+    if not row or not name:
         return None
     for cell in row:
+        if measure in _BUDGET_MEASURES and cell.measure != measure:
+            continue  # 年初预算 is no column of a 决算 table
         parts = [item_name(p) for p in cell.column_path.split("/")]
         leaf = parts[-1]
         if leaf in ("合计", "小计") and len(parts) > 1:
             leaf = parts[-2]
-        if name == leaf or name == leaf + "收入" or leaf == name + "收入":
+        if name == leaf or name == leaf + "收入" or leaf in (name + "收入", "本年" + name):
             return LinkedCell(cell, "column")
     return None
+
+
+_BUDGET_MEASURES = ("initial_budget", "adjusted_budget", "prior_year")
+_OWN_FUND = {"gov_fund": "政府性基金", "state_capital": "国有资本经营", "general_expenditure": "一般公共预算",
+             "general_basic": "一般公共预算", "general_project": "一般公共预算"}
+
+
+def _without_own_fund(name: str, kind: str | None) -> str:
+    """A subject without the fund its table is about (政府性基金预算财政拨款年初结转和结余 → 年初结转和结余 in
+    the 政府性基金 table), so that it names the table's column."""
+    fund = _OWN_FUND.get(kind or "", "财政拨款" if (kind or "").startswith("fiscal_") else None)
+    if fund is None or not name.startswith(fund):
+        return name
+    return re.sub(r"^(?:预算)?(?:财政)?(?:拨款)?", "", name[len(fund):])
 
 
 def _by_basic_split(candidates: CellIndex, table_id: int, subject: str, measure: str | None) -> LinkedCell | None:
@@ -641,17 +671,25 @@ def _by_item_name(candidates: CellIndex, table_id: int, subject: str, measure: s
     if len(name) < 2 or name in ("收入", "支出"):
         return None
     sides = {side for side in ("收入", "支出") if side in item_name(subject)}
+    plain = _plain(subject)
     for cells in candidates.rows(table_id).values():
         first = cells[0]
         if first.subject_level not in (None, 1) or first.project_name or _other_side(first.panel or first.row_label, sides):
             continue
-        if source_name(first.row_label) == name or (first.subject_name and source_name(first.subject_name) == name):
+        if name in (source_name(first.row_label), source_name(first.subject_name or "")) \
+                or (plain is not None and plain in (_plain(first.row_label), _plain(first.subject_name or ""))):
             return _linked(candidates, cells, measure, "item name")
     for cell in candidates.total_row(table_id) or []:
         parts = [p for p in cell.column_path.split("/") if item_name(p) not in ("合计", "小计", "金额")]
         if parts and source_name(parts[-1]) == name and not _other_side(parts[-1], sides):
             return LinkedCell(cell, "item name")
     return None
+
+
+def _plain(text: str) -> str | None:
+    """A name without 的 and a trailing 支出 (对个人和家庭补助支出 = 对个人和家庭的补助); None when too short to tell."""
+    name = re.sub(r"支出$", "", source_name(text).replace("的", ""))
+    return name if len(name) >= 4 else None
 
 
 def _other_side(text: str, sides: set[str]) -> bool:

@@ -62,6 +62,8 @@ _PATH = re.compile(r"[（(](?:\d{2,3})?(?:类|款|项)[)）]")
 _COMPLETED_BASE = re.compile(r"完成(年初)?(?:全年)?预算数?\s*$")
 _SHARE_OF = re.compile(r"占([^，,。；;占]*?)的?$")  # the whole a share names: 占支出预算的 → 支出预算
 _WHOLE_SPENDING = re.compile(r"^(?:部门|单位|本年|当年)?(?:预算)?(?:总支出|支出(?:预算)?(?:总额|总计|合计)?)$")
+_ITEM_HEADING = re.compile(r"^(?:[（(][一二三四五六七八九十\d]{1,3}[)）]|(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[．.、])\s*"
+                           r"(?P<item>[^，,。；;\d]{2,30}?)(?:情况)?说明[。.]?$")
 _YEAR = re.compile(r"\d{4}\s*年度?(?:的)?|截至\s*\d{4}\s*年底")
 
 
@@ -126,6 +128,9 @@ class _Auditor:
             return
         self.item_subject = None  # an item's subject path, for amounts later in the item named by a measure only
         for start, end in _sentences(block.text):
+            heading = _ITEM_HEADING.match(block.text[start:end].strip())
+            if heading:  # "2．公务用车购置费支出情况说明。" names the subject of "预算 A，支出决算 B" below it
+                self.item_subject = _clean_subject(heading["item"], self.department, self.short_department) or None
             self._audit_sentence(block, start, end, scope)
 
     def _audit_project(self, block: Block, scope: str | tuple[str, ...]) -> None:
@@ -175,7 +180,7 @@ class _Auditor:
                 measure = "initial_budget" if base[1] else "adjusted_budget"
             if _MEASURE_ONLY.match(subject_text):  # "2024年预算安排 X 万元": the subject named before
                 if current is not None and not _MEASURE_ONLY.match(current.text):
-                    subject_text = current.text
+                    subject_text = _on_side_named(before, current.text)
                 elif self.item_subject:
                     subject_text = self.item_subject
             if not subject_text or _NOT_IN_TABLES.search(subject_text):
@@ -392,6 +397,16 @@ def _clean_subject(before: str, department: str, short_department: str = "") -> 
     text = re.sub(r"[:：]$", "", text)
     text = _TAIL.sub("", text)
     return text.strip(" ，,、:：")
+
+
+def _on_side_named(before: str, subject: str) -> str:
+    """The subject named before, on the side of the account the words name: "收入决算 A，支出决算 B" — B is
+    the 支出 of what A is the 收入 of."""
+    words = re.sub(r"\s+", "", before)
+    for side, other in (("收入", "支出"), ("支出", "收入")):
+        if side in words and other in subject and side not in subject:
+            return subject.replace(other, side)
+    return subject
 
 
 def _wan(match: re.Match) -> float:

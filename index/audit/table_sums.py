@@ -18,6 +18,7 @@ import re
 from typing import Sequence
 
 from index.audit.linking import CellIndex, CellRef, first_total, format_amount, item_name, three_public_item, where
+from index.parse.codes import PERSONNEL_CLASSES
 
 logger = logging.getLogger(__name__)
 
@@ -100,15 +101,18 @@ def _parent_sums(rows: dict[int, list[CellRef]]) -> list[dict]:
             children = [r for r in subject_rows if _parent_code(r[0]) == first.subject_code
                         and r[0].subject_system == first.subject_system and r[0].panel == first.panel
                         and section[r[0].row_index] == section[first.row_index]]
-        elif (first.is_total_row or (first.panel and _is_named_total(first.row_label))) \
-                and len(set(section.values())) == 1:
+        elif len(set(section.values())) != 1:
+            continue
+        elif _fund_class(first.row_label) is not None:
+            children = _class_rows(subject_rows, _fund_class(first.row_label))
+        elif first.is_total_row or (first.panel and _is_named_total(first.row_label)):
             children = [r for r in subject_rows if r[0].subject_level == 1 and r[0].panel == first.panel]
         else:
             continue
         children = _one_row_per_code(children)
         if not children:
             continue
-        for cell in cells:
+        for cell in _one_cell_per_column(cells):
             cells_in = [c for r in children for c in r if c.column_path == cell.column_path
                         and c.measure == cell.measure]
             parts = [c.value for c in cells_in]
@@ -138,6 +142,27 @@ def _sections(rows: dict[int, list[CellRef]]) -> dict[int, int]:
             seen.add(key)
         section[index] = current
     return section
+
+
+def _fund_class(label: str) -> bool | None:
+    """人员经费合计 → True, 公用经费合计 → False (a 基本支出 table's own totals), else None."""
+    name = re.sub(r"\s", "", label)
+    return {"人员经费合计": True, "公用经费合计": False}.get(name)
+
+
+def _class_rows(subject_rows: list[list[CellRef]], personnel: bool) -> list[list[CellRef]]:
+    """The economic classes a 人员经费 / 公用经费 total sums, wherever the table prints them: 人员经费 = 301 + 303,
+    公用经费 = the other classes (a 决算 template prints the 公用经费 classes over two panels)."""
+    return [r for r in subject_rows if r[0].subject_level == 1 and r[0].subject_system == "economic"
+            and (r[0].subject_code in PERSONNEL_CLASSES) == personnel]
+
+
+def _one_cell_per_column(cells: list[CellRef]) -> list[CellRef]:
+    """A printed figure read as two cells of one column (合计 and 公用经费 of the same 决算数) is checked once."""
+    first: dict[str, CellRef] = {}
+    for cell in cells:
+        first.setdefault(cell.column_path, cell)
+    return list(first.values())
 
 
 def _is_named_total(label: str) -> bool:
@@ -229,22 +254,33 @@ def _three_public_sums(rows: dict[int, list[CellRef]]) -> list[dict]:
         if whole not in items or not all(p in items for p in parts):
             continue
         for cell in items[whole]:
-            values = [c.value for p in parts for c in items[p] if c.measure == cell.measure]
+            cells = [_same_column(cell, items[p]) for p in parts]
+            if any(c is None for c in cells):
+                continue
+            values = [c.value for c in cells]
             if cell.value is None and not any(values):
                 continue
             total = round(sum(v or 0.0 for v in values), 4)
             check = _check("parent_sum", cell, cell, total, _describe(cell), f"分项之和 {format_amount(total)}",
-                           rounding_tolerance(cell, [c for p in parts for c in items[p]
-                                                     if c.measure == cell.measure and c.value is not None]))
+                           rounding_tolerance(cell, [c for c in cells if c.value is not None]))
             if check:
                 found.append(check)
     return found
 
 
+def _same_column(cell: CellRef, row: list[CellRef]) -> CellRef | None:
+    """An item's cell in the whole's column; where the items sit under one header (当年预算 / 因公出国费 /
+    小计 beside 当年预算 / 公务用车购置及运行费 / 小计), its first cell of the same column group and measure."""
+    same = next((c for c in row if c.column_path == cell.column_path and c.measure == cell.measure), None)
+    group = cell.column_path.split("/")[0] if "/" in cell.column_path else None
+    return same or next((c for c in row if group and c.column_path.split("/")[0] == group
+                         and c.measure == cell.measure), None)
+
+
 def _cross_tables(index: CellIndex, final: bool) -> list[dict]:
     """The same total printed in two tables has one value."""
     # a 财政拨款 total stands for the 一般公共预算 one only when no other fund spends
-    fiscal_measures = ("general_budget",) if _other_funds_spend(index) else ("general_budget", "total", "fiscal")
+    fiscal_measures = ("general_budget",) if index.other_funds_spend() else ("general_budget", "total", "fiscal")
     pairs = [  # (table kind A, its measures, table kind B, its measures), compared subject by subject
         ("expenditure", ("total",), "summary", ("total",)),
         ("general_expenditure", ("total",), "fiscal_summary", fiscal_measures),
@@ -258,12 +294,6 @@ def _cross_tables(index: CellIndex, final: bool) -> list[dict]:
                 found += _cross_subjects(index, table_a, measures_a, table_b, measures_b)
     found += _cross_totals(index)
     return found
-
-
-def _other_funds_spend(index: CellIndex) -> bool:
-    """The document's 政府性基金 / 国有资本经营 tables hold an amount."""
-    return any(c.value for table_id in index.table_ids(["gov_fund", "state_capital"])
-               for row in index.rows(table_id).values() for c in row)
 
 
 def _subject_cells(index: CellIndex, table_id: int, measures: tuple[str, ...]) -> dict[str, CellRef]:

@@ -88,13 +88,13 @@ def read_items(lines: list[Line]) -> list[Item]:
                 i += more
             cells = [strip_markup(t) for t in texts]
             _append_row(items, Item(group[0].number, group[-1].number, cells=cells,
-                                    cell_lines=[g.number for g in group], page=line.page))
+                                    cell_lines=[g.number for g in group], page=line.page), texts)
             continue
         i += 1
         if "\t" in raw:
             cells = [strip_markup(c) for c in raw.split("\t")]
             _append_row(items, Item(line.number, line.number, cells=cells,
-                                    cell_lines=[line.number] * len(cells), page=line.page))
+                                    cell_lines=[line.number] * len(cells), page=line.page), raw.split("\t"))
         elif raw.strip():
             text = strip_markup(raw)
             if text:
@@ -123,8 +123,9 @@ def _starts_cell_group(lines: list[Line], i: int) -> bool:
     return not (prev_tabbed or next_tabbed)
 
 
-def _append_row(items: list[Item], item: Item) -> None:
-    if _is_column_numbers(item.cells or []):
+def _append_row(items: list[Item], item: Item, printed: list[str]) -> None:
+    """Keep a row unless it numbers the columns, as printed (``** ** 1``: markup removal empties ``**``)."""
+    if _is_column_numbers(item.cells or []) or _is_column_numbers([c.strip() for c in printed]):
         logger.debug("line %d: column-number row dropped", item.line)
         return
     items.append(item)
