@@ -501,3 +501,8 @@ def test_economic_classes_printed_by_name_without_codes_make_personnel_and_publi
     assert "637.40 万元" in answer.answer  # the narrative (p9): 公用经费 637.40 万元
     share = shenzhen_health.ask("深圳市卫健委本级2026年基本支出里人员经费占多少？")
     assert "26339.93 ÷ 26977.33 = 97.64%" in share.answer
+
+
+def test_an_english_question_names_a_department_by_its_english_place_and_organisation(assistant):
+    answer = assistant.ask("What was the 三公经费 of the Xuchang Human Resources and Social Security Bureau in 2023?")
+    assert answer.route == "sql" and numbers(answer.answer.split("SQL")[0]) == [12.60]

@@ -282,3 +282,18 @@ def test_how_much_a_part_takes_after_qizhong_asks_its_amount_elsewhere_a_share(c
     part = parse_question("巴州人社局收支总计是多少？其中政府性基金预算拨款占多少？", catalog)
     assert part.intent is Intent.LOOKUP and part.part_fund == "gov_fund"
     assert parse_question("巴州人社局基本支出里人员经费占多少？", catalog).intent is Intent.SHARE
+
+
+@pytest.mark.parametrize("question, doc_ids", [
+    ("What was the 三公经费 of the Xuchang Human Resources and Social Security Bureau in 2023?", [XUCHANG]),
+    ("How much is the housing provident fund of the Human Resources and Social Security Bureau of Luntai County?",
+     [LUNTAI]),
+    ("Compare the basic expenditure of Xuchang and Luntai", [XUCHANG, LUNTAI]),
+])
+def test_english_organisation_and_place_names_name_the_loaded_documents(catalog, question, doc_ids):
+    assert sorted(parse_question(question, catalog).doc_ids) == sorted(doc_ids)
+
+
+def test_an_english_organisation_of_a_place_not_loaded_is_out_of_scope(catalog):
+    parsed = parse_question("How much did the Hangzhou Audit Bureau spend on 三公经费 in 2024?", catalog)
+    assert parsed.intent is Intent.OUT_OF_SCOPE and "Hangzhou" in parsed.out_of_scope

@@ -21,9 +21,9 @@ from assistant.engines.figures import Figure, SqlOutcome, inline
 from assistant.engines.resolve import Candidate, Resolution, Resolver
 from assistant.engines.sql_guard import QueryResult, run_generated
 from assistant.question.catalog import Catalog, DocumentRef
-from assistant.question.concepts import BY_KEY, Concept
+from assistant.question.concepts import BY_KEY, FUND_WORDS, Concept
 from assistant.question.lexicon import COLUMN_CONCEPTS, Intent
-from assistant.question.parse import ParsedQuestion, Subject, share_sides
+from assistant.question.parse import FUND_LINE, ParsedQuestion, Subject, share_sides
 from index.model import Measure
 
 logger = logging.getLogger(__name__)
@@ -195,6 +195,10 @@ class SqlEngine:
         if not parts:
             return None
         whole = wholes[-1] if wholes else Subject("支出合计", 0, concept=BY_KEY["income" if income else "expenditure"])
+        income = income or bool(whole.concept and whole.concept.key in _INCOMES)
+        lines = [_fund_line(part, income) for part in parts]
+        fund = None if lines != parts else fund  # a fund's own line is of that fund already
+        parts = lines
         figures: list[Figure] = []
         used: list[Candidate] = []
         for part in parts:
@@ -301,6 +305,16 @@ class SqlEngine:
             for _ in keys)
         return self.select(f"{CELLS_SELECT}WHERE {where}\nORDER BY c.doc_id, c.table_id, c.row_index",
                            [value for key in keys for value in key])
+
+
+def _fund_line(subject: Subject, income: bool) -> Subject:
+    """A fund's line named as a printed name (一般公共预算拨款): that fund's income or expenditure concept."""
+    words = subject.key or subject.name
+    fund = next((f for word, f in FUND_WORDS if word in words), None) if FUND_LINE.match(words) else None
+    if subject.concept is not None or fund is None:
+        return subject
+    key = _FUND_PARTS[fund][0 if income else 1]
+    return Subject(BY_KEY[key].name, subject.start, concept=BY_KEY[key], key=subject.key)
 
 
 def _fund_part(subject: Subject, fund: str) -> Subject:

@@ -16,8 +16,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import duckdb
+from pypinyin import lazy_pinyin
 
-from assistant.question.lexicon import SUBJECT_SYNONYMS, org_variants, place_variants, split_department, sub_places
+from assistant.question.lexicon import (
+    SUBJECT_SYNONYMS, english_org_places, org_variants, place_variants, split_department, sub_places,
+)
 from index.text import name_key
 
 logger = logging.getLogger(__name__)
@@ -25,6 +28,8 @@ logger = logging.getLogger(__name__)
 _NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[0-9]+[、.．](?!\d)|\([一二三四五六七八九十0-9]+\)|其中[:：]|\d+、)+")
 _QUALIFIER = re.compile(r"[（(][^（()）]{1,24}[)）]$")
 _PARTY = ("中国共产党", "中共")
+_PLACE_UNIT = r".+?(?:自治州|自治区|自治县|特别行政区|省|市|县|区|盟|旗)"  # (州 ends 福州, 广州: no unit)
+_PLACE_SUFFIX = r"(?:蒙古自治州|自治州|自治区|自治县|特别行政区|省|市|县|区|盟|旗)$"
 _SUB_UNIT = re.compile(r"(?:局|委员会|委|厅|办公室)(?P<tail>[\u4e00-\u9fff]{2,8}(?:管理局|分局|支队|大队|中心|所))$")
 
 
@@ -125,6 +130,32 @@ class Catalog:
     def names(self) -> NameIndex:
         return NameIndex(self.documents)
 
+    @cached_property
+    def english_places(self) -> dict[str, str]:
+        """The loaded documents' places by their pinyin (beijing → 北京市, xian → 西安市), for English questions."""
+        places: dict[str, set[str]] = {}
+        for document in self.documents:
+            place, _ = split_department(document.department)
+            for unit in [u for text in (place, document.region) for u in re.findall(_PLACE_UNIT, text)]:
+                base = re.sub(_PLACE_SUFFIX, "", unit)
+                if len(base) >= 2:
+                    places.setdefault("".join(lazy_pinyin(base)), set()).add(unit)
+        return {key: units.pop() for key, units in places.items() if len(units) == 1}  # 福州/抚州: neither
+
+    def unknown_english_places(self, text: str) -> list[str]:
+        """Places of English organisation names that are no loaded document's place (Hangzhou Audit Bureau)."""
+        return [p for p in english_org_places(text) if _pinyin_key(p) not in self.english_places]
+
+    def english_to_places(self, text: str) -> str:
+        """English place names of the loaded documents written in Chinese (Xi'an → 西安市)."""
+        if not re.search("[A-Za-z]", text):
+            return text
+
+        def place(match: re.Match) -> str:
+            return self.english_places.get(_pinyin_key(match.group(0)), match.group(0))
+
+        return re.sub(r"\b[A-Z][a-z]+(?:['’\-][a-z]+)?\b", place, text)
+
     @classmethod
     def load(cls, connection: duckdb.DuckDBPyConnection) -> "Catalog":
         documents = [
@@ -170,6 +201,10 @@ class Catalog:
 
     def document(self, doc_id: str) -> DocumentRef | None:
         return next((d for d in self.documents if d.doc_id == doc_id), None)
+
+
+def _pinyin_key(word: str) -> str:
+    return re.sub(r"['’\- ]", "", word).lower()
 
 
 def term_key(name: str) -> str:

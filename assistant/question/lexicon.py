@@ -153,14 +153,58 @@ ENGLISH_TERMS: dict[str, str] = {
 }
 _ENGLISH = re.compile("|".join(re.escape(k) for k in sorted(ENGLISH_TERMS, key=len, reverse=True)), re.IGNORECASE)
 
+# Organisations in English: "<field> Bureau" or "Bureau of <field>" (Development and Reform Commission → 发展和改革委员会).
+ENGLISH_FIELDS: dict[str, str] = {
+    "development and reform": "发展和改革", "audit": "审计", "auditing": "审计", "statistics": "统计",
+    "statistical": "统计", "health": "卫生健康", "culture and tourism": "文化和旅游",
+    "culture, radio, television, tourism and sports": "文化广电旅游体育",
+    "human resources and social security": "人力资源和社会保障", "meteorological": "气象", "meteorology": "气象",
+    "transport": "交通运输", "transportation": "交通运输", "justice": "司法", "public security": "公安",
+    "water resources": "水利", "water affairs": "水务", "science and technology": "科学技术", "commerce": "商务",
+    "finance": "财政", "education": "教育", "emergency management": "应急管理", "ecology and environment": "生态环境",
+    "ecological environment": "生态环境", "market regulation": "市场监督管理", "market supervision": "市场监督管理",
+    "housing and urban-rural development": "住房和城乡建设", "housing and construction": "住房和建设",
+    "public complaints": "信访", "letters and calls": "信访", "civil affairs": "民政", "natural resources": "自然资源",
+    "planning and natural resources": "规划和自然资源", "agriculture and rural affairs": "农业农村",
+    "veterans affairs": "退役军人事务", "big data": "大数据", "data": "数据", "sports": "体育", "taxation": "税务",
+    "government services and data management": "政务服务和数据管理", "administrative approval": "行政审批服务",
+    "medical security": "医疗保障", "healthcare security": "医疗保障", "industry and information technology":
+    "工业和信息化", "propaganda": "宣传", "archives": "档案", "forestry": "林业", "urban management": "城市管理",
+}
+ENGLISH_ORG_TYPES = {"bureau": "局", "commission": "委员会", "office": "办公室", "administration": "局",
+                     "department": "局", "committee": "委员会", "center": "中心", "centre": "中心"}
+_FIELDS = "|".join(re.escape(k) for k in sorted(ENGLISH_FIELDS, key=len, reverse=True))
+_TYPES = "|".join(ENGLISH_ORG_TYPES)
+_ORG_FIELD_FIRST = re.compile(rf"\b({_FIELDS})\s+({_TYPES})(?:'s)?\b", re.IGNORECASE)
+_ORG_TYPE_FIRST = re.compile(rf"\b({_TYPES})\s+(?:for\s+|of\s+)({_FIELDS})(?:'s)?\b", re.IGNORECASE)
+_ORG_EN = rf"(?:(?:{_FIELDS})\s+(?:{_TYPES})|(?:{_TYPES})\s+(?:for\s+|of\s+)(?:{_FIELDS}))"
+_PLACE_EN = r"([A-Z][a-z]+(?:['’\-][a-z]+)?)"
+_PLACE_BEFORE_ORG = re.compile(rf"\b{_PLACE_EN}\s+(?:(?:Municipal|City|Provincial|District|County)\s+)?{_ORG_EN}",
+                               re.IGNORECASE)
+_PLACE_AFTER_ORG = re.compile(rf"{_ORG_EN}(?:'s)?\s+(?:of|in)\s+(?:the\s+)?{_PLACE_EN}", re.IGNORECASE)
+# "发展和改革委员会 of 北京市": the place first, as Chinese names it
+_OF_PLACE = re.compile(r"([\u4e00-\u9fff]{2,})\s+(?:of|in)\s+(?:the\s+)?([\u4e00-\u9fff]{2,}(?:市|省|县|区|州))")
+_ENGLISH_PLACE_WORDS = re.compile(r"\b(?:municipal|municipality|city|province|provincial|county|district|prefecture|people's government of)\b",
+                                  re.IGNORECASE)
+
+
+def english_org_places(text: str) -> list[str]:
+    """The English place names an English organisation name carries ("Hangzhou Audit Bureau", "Bureau of
+    Statistics of Hangzhou")."""
+    found = [m[1] for m in _PLACE_BEFORE_ORG.finditer(text)] + [m[1] for m in _PLACE_AFTER_ORG.finditer(text)]
+    return [place for place in found if place[0].isupper() and place.lower() not in ("the", "of", "and")]
+
 
 def translate_english(text: str) -> str:
-    """Put the Chinese term in place of each known English phrase; other English words are dropped.
-
-    An English question is then understood by the same rules as a Chinese one.
+    """Put the Chinese term in place of each known English phrase and organisation name; other English words
+    are dropped. An English question is then understood by the same rules as a Chinese one.
     """
     if not re.search("[A-Za-z]", text):
         return text
+    text = _ORG_FIELD_FIRST.sub(lambda m: ENGLISH_FIELDS[m[1].lower()] + ENGLISH_ORG_TYPES[m[2].lower()], text)
+    text = _ORG_TYPE_FIRST.sub(lambda m: ENGLISH_FIELDS[m[2].lower()] + ENGLISH_ORG_TYPES[m[1].lower()], text)
+    text = _ENGLISH_PLACE_WORDS.sub(" ", text)
+    text = _OF_PLACE.sub(lambda m: m[2] + m[1], text)
     translated = _ENGLISH.sub(lambda m: ENGLISH_TERMS[m.group().lower()], text)
     return re.sub(r"\b[A-Za-z][A-Za-z'-]*\b", " ", translated)
 

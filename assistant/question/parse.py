@@ -59,7 +59,7 @@ _COMPARED = re.compile(r"(?:比|较|与|同|相比|对比)(?:前年|去年|上�
 # A count is asked (多少批次, 几辆): the answer is a number of things, stated in a sentence, not an amount.
 COUNT_QUESTION = re.compile(r"(?:多少|几)个?(批次|人次|批|名|人|辆|台|套|户|所|家|处|平方米|亩|间)(?!民|员|经费|支出)")
 _MONEY = re.compile(r"钱|万?元|金额")
-_FUND_LINE = re.compile(r"^(?:一般公共预算|政府性基金|国有资本经营|财政)(?:预算)?(?:财政)?(?:拨款|资金)?(?:收入)?$")
+FUND_LINE = re.compile(r"^(?:一般公共预算|政府性基金|国有资本经营|财政)(?:预算)?(?:财政)?(?:拨款|资金)?(?:收入)?$")
 _QUOTED = re.compile(r"[“\"「『‘](.{2,60}?)[”\"」』’]")
 _CHANGE_WORD = r"(?:增加|减少|增长|下降|降低|上升|下调|上调|多|少|涨|降|增|减)了?"
 # a change asked: 比去年增加了多少, 比少了多少 (a year removed), 降了百分之几, 增幅多少
@@ -120,16 +120,17 @@ class ParsedQuestion:
         return self.years[0] if len(self.years) == 1 else None
 
 
-def normalize_question(question: str) -> str:
-    """The form a question is matched in: English phrases translated, ``name_key``, numerals as digits."""
-    text = name_key(translate_english(question))
+def normalize_question(question: str, catalog: Catalog | None = None) -> str:
+    """The form a question is matched in: English places and phrases translated, ``name_key``, numerals as
+    digits."""
+    text = name_key(translate_english(catalog.english_to_places(question) if catalog else question))
     text = _CN_YEAR.sub(lambda m: str(cn2an.cn2an(m.group(0), "direct")), text)
     text = _CN_COUNT.sub(lambda m: str(cn2an.cn2an(m.group(0).replace("两", "二"), "smart")), text)
     return expand_synonyms(text)
 
 
 def parse_question(question: str, catalog: Catalog) -> ParsedQuestion:
-    text = normalize_question(question)
+    text = normalize_question(question, catalog)
     quoted = _quoted(question)
     documents, text, out_of_scope, named = _match_documents(text, catalog, quoted)
     years, text = _years(text, documents if named else catalog.documents)
@@ -139,6 +140,9 @@ def parse_question(question: str, catalog: Catalog) -> ParsedQuestion:
         kind = "预算" if not _BUDGET_IN_FINAL.search(text) else None
     scope_match = _SCOPE.search(text)
     scope = scope_match.group(1) if scope_match else None
+    unknown = catalog.unknown_english_places(question)
+    if unknown:  # (its own words, not what is left of them in Chinese)
+        documents, out_of_scope = [], f"没有载入“{unknown[0]}”的文件"
     if not out_of_scope:
         documents, out_of_scope = _filter_documents(documents, years, kind, scope, catalog)
     subjects, bare = _match_subjects(text, catalog.terms, quoted)
@@ -394,7 +398,7 @@ def _funds(text: str, bare: str, subjects: list[Subject]) -> tuple[list[Subject]
     part_fund = next((f for word, f in FUND_WORDS if word in tail), None) if subjects else None
     if "其中" in text:
         after = text.find("其中")
-        named = [s for s in subjects if s.start > after and _FUND_LINE.match(s.key or s.name)]
+        named = [s for s in subjects if s.start > after and FUND_LINE.match(s.key or s.name)]
         if named and len(named) < len(subjects):
             subjects = [s for s in subjects if s not in named]
             part_fund = part_fund or next((f for word, f in FUND_WORDS if word in named[0].key), None)
@@ -411,7 +415,7 @@ def _unit_rows(subjects: list[Subject], text: str) -> tuple[list[Subject], str |
         return subjects, None
     unit = units[0]
     part = text.find("其中")  # a fund's line after 其中 is a part asked besides the amount (see ``_funds``)
-    lines = [s for s in subjects if s.start > unit.start and _FUND_LINE.match(s.key or s.name)
+    lines = [s for s in subjects if s.start > unit.start and FUND_LINE.match(s.key or s.name)
              and (part < 0 or s.start < part)]
     fund = next((f for word, f in FUND_WORDS if lines and word in (lines[0].key or lines[0].name)), None)
     subjects = [s for s in subjects if s not in lines]
