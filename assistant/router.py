@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any, Protocol
 
@@ -18,7 +18,7 @@ from assistant.engines.figures import SqlOutcome
 from assistant.engines.passages import PassageEngine, PassageHit
 from assistant.engines.sql import SqlEngine
 from assistant.question.catalog import Catalog
-from assistant.question.lexicon import FACT_CUES, Intent
+from assistant.question.lexicon import FACT_CUES, USE_CUES, Intent
 from assistant.question.parse import COUNT_QUESTION, ParsedQuestion, parse_question
 from index.text import name_key
 
@@ -56,6 +56,8 @@ class RuleSelector:
             return Selection("both", "问增减变化：本年数取自表格，增减额和原因引自说明")
         if parsed.fact and intent is Intent.LOOKUP and not any(s.concept for s in parsed.subjects):
             return Selection("both", "问金额和叙述中的事实：金额取自表格，事实引自说明")
+        if intent is Intent.LOOKUP and any(cue in parsed.text for cue in USE_CUES):
+            return Selection("both", "问金额和用途：金额取自表格，用途引自说明")
         if "年初预算" in parsed.text:
             return Selection("both", "问年初预算与决算：取自决算说明，并核对表格")
         names = {Intent.RANK: "排序", Intent.SHARE: "占比", Intent.COMPARE: "对比", Intent.SUM: "合计",
@@ -92,7 +94,7 @@ class Router:
         outcome = self.sql_engine.run(parsed) if selection.route in ("sql", "both") else None
         if selection.route == "sql":
             if outcome is not None:
-                return RoutedResult(selection, outcome)
+                return self._with_narrative_of_the_rest(parsed, selection, outcome)
             selection = Selection("passages", selection.reason + "；表格中没有对应的行，改为检索说明段落")
         hits = self._passages(parsed, outcome)
         if selection.route == "passages" and parsed.intent is not Intent.FACT and _misses_terms(parsed, hits):
@@ -107,6 +109,19 @@ class Router:
         if not hits and outcome is None:
             return RoutedResult(Selection("none", "表格和说明中都没有找到相关内容"))
         return RoutedResult(selection, outcome, hits)
+
+    def _with_narrative_of_the_rest(self, parsed: ParsedQuestion, selection: Selection,
+                                    outcome: SqlOutcome) -> RoutedResult:
+        """Several documents asked and the tables answer for some: the others' passages that name the subject
+        (a narrative published without its tables states it there)."""
+        answered = {f.doc.doc_id for f in outcome.figures}
+        rest = [d for d in parsed.documents if d.doc_id not in answered]
+        if not parsed.named or not rest or not answered or not parsed.subjects:
+            return RoutedResult(selection, outcome)
+        hits = self.passage_engine.run(replace(parsed, documents=rest))
+        if _misses_terms(replace(parsed, documents=rest), hits):
+            return RoutedResult(selection, outcome)
+        return RoutedResult(Selection("both", selection.reason + "；表格中没有的文件引用其说明"), outcome, hits)
 
     def _passages(self, parsed: ParsedQuestion, outcome: SqlOutcome | None) -> list[PassageHit]:
         if outcome is not None and outcome.passage_ids:

@@ -24,6 +24,7 @@ from assistant.engines.figures import Figure
 from assistant.engines.sql import SqlEngine
 from assistant.engines.sql_guard import connect_guarded
 from assistant.question.catalog import Catalog
+from assistant.question.parse import parse_question
 from index.config import Settings
 from index.ingest import ingest_paths
 from index.model import Passage
@@ -506,3 +507,26 @@ def test_economic_classes_printed_by_name_without_codes_make_personnel_and_publi
 def test_an_english_question_names_a_department_by_its_english_place_and_organisation(assistant):
     answer = assistant.ask("What was the 三公经费 of the Xuchang Human Resources and Social Security Bureau in 2023?")
     assert answer.route == "sql" and numbers(answer.answer.split("SQL")[0]) == [12.60]
+
+
+def test_a_document_without_tables_answers_from_its_narrative_beside_the_others_tables(tmp_path):
+    settings = Settings.from_env({}, data_dir=tmp_path)
+    ingest_paths([corpus_pdf("n29_shaanxi_Xian_DevelopmentReformCommission_2019_dept_budget.pdf"),
+                  corpus_pdf("n31_shaanxi_Xian_WorkSafetyBureau_2019_dept_budget_tables.pdf")], settings, refresh=False)
+    answer = keyword_assistant(settings).ask("西安市发改委2019年和西安市安监局2019年政府采购预算各是多少？")
+    assert answer.route == "both" and "192.13 万元" in answer.answer  # 安监局 表12
+    assert "政府采购预算共890.65万元" in answer.answer  # 发改委 publishes no tables: its narrative says it
+
+
+def test_a_name_no_table_prints_is_quoted_where_the_narrative_writes_it(assistant):
+    """Whatever the retriever ranks first, the passages that print the question's own particular words."""
+    parsed = parse_question("巴州人社局2024年事业单位初任培训的费用是多少？", assistant.catalog)
+    quoted = assistant.router.passage_engine.quoting(parsed, parsed.doc_ids)
+    assert [p.line_start for p in quoted] == [570]  # "开展事业单位初任培训费用36.00万元"
+    common = parse_question("巴州人社局2024年的支出预算是多少？", assistant.catalog)
+    assert assistant.router.passage_engine.quoting(common, common.doc_ids) == []  # words printed everywhere
+
+
+def test_what_an_amount_is_for_is_quoted_beside_the_tables_amount(assistant):
+    answer = assistant.ask("轮台县人社局2024年社保补贴安排了多少？主要用来干什么？")
+    assert answer.route == "both" and 1600.00 in numbers(answer.answer) and answer.citations

@@ -202,6 +202,8 @@ def test_department_names_split_into_place_and_organisation():
     assert split_department("巴音郭楞蒙古自治州人力资源和社会保障局") == ("巴音郭楞蒙古自治州", "人力资源和社会保障局")
     assert place_variants("巴音郭楞蒙古自治州") == ["巴音郭楞蒙古自治州", "巴音郭楞州", "巴州", "巴音郭楞"]
     assert place_variants("轮台县") == ["轮台县", "轮台"]
+    assert split_department("青岛市市场监督管理局") == ("青岛市", "市场监督管理局")  # 市场 is no place
+    assert "住建局" in org_variants("住房和建设局")
 
 
 def test_printed_names_lose_numbering_quotes_and_subtotal_marks():
@@ -297,3 +299,12 @@ def test_english_organisation_and_place_names_name_the_loaded_documents(catalog,
 def test_an_english_organisation_of_a_place_not_loaded_is_out_of_scope(catalog):
     parsed = parse_question("How much did the Hangzhou Audit Bureau spend on 三公经费 in 2024?", catalog)
     assert parsed.intent is Intent.OUT_OF_SCOPE and "Hangzhou" in parsed.out_of_scope
+
+
+@pytest.mark.parametrize("question, doc_ids", [
+    ("新疆维吾尔自治区人力资源和社会保障厅下属的巴州人社局2024年三公经费多少？", [BAZHOU]),  # its parent, not loaded
+    ("轮台县人社局2024年“新疆维吾尔自治区人才发展中心建设”项目安排了多少？", [LUNTAI]),  # an organisation in a quoted name
+])
+def test_organisations_around_a_named_document_are_not_documents_asked(catalog, question, doc_ids):
+    parsed = parse_question(question, catalog)
+    assert parsed.doc_ids == doc_ids and not parsed.out_of_scope

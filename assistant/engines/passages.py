@@ -52,6 +52,20 @@ def _rerank(parsed: ParsedQuestion, hits: list[PassageHit]) -> list[PassageHit]:
     return sorted(hits, key=lambda h: -bonus(h))
 
 
+_GENERIC = re.compile(r"多少|什么|哪些|哪个|安排|一共|其中|预算|决算|比例|比上年|去年|今年|为什么|原因|是|的|了|有|在|和|与|及|"
+                      r"上|年|元|万|是否|怎么|如何|请问|给")
+
+
+def _word_runs(text: str, shortest: int = 5, longest: int = 12) -> list[str]:
+    """Runs of the question's Chinese words without question words, longest first (城市燃气管理)."""
+    runs: set[str] = set()
+    for chunk in re.findall(r"[\u4e00-\u9fff]+", text):
+        for piece in _GENERIC.split(chunk):
+            for size in range(shortest, min(longest, len(piece)) + 1):
+                runs.update(piece[i:i + size] for i in range(len(piece) - size + 1))
+    return sorted(runs, key=lambda r: (-len(r), r))
+
+
 class PassageEngine:
     """Finds the passages that answer a question; the retriever comes from ``load_retriever`` on first use.
 
@@ -101,7 +115,30 @@ class PassageEngine:
         found = [PassageHit(h.passage, h.score) for h in hits]
         seen = {h.passage.passage_id for h in found}
         found += [PassageHit(p, 0.0) for p in self.under_headings(parsed, doc_ids) if p.passage_id not in seen]
-        return _rerank(parsed, found)
+        literal = self.quoting(parsed, doc_ids) if parsed.named else []
+        ids = {p.passage_id for p in literal}
+        return [PassageHit(p, 1.0) for p in literal] + _rerank(parsed, [h for h in found if h.passage.passage_id not in ids])
+
+    def quoting(self, parsed: ParsedQuestion, doc_ids: list[str]) -> list[Passage]:
+        """Passages that print the longest run of the question's own words outside the names it understood
+        (城市燃气管理, 执法执勤用车): a name no table prints is found where the narrative writes it, whatever the
+        retriever ranks first."""
+        unnamed = parsed.text
+        for subject in parsed.subjects:  # names understood are found by their own rules
+            unnamed = unnamed.replace(subject.key or subject.name, "|")
+        runs = _word_runs(unnamed)
+        if not runs:
+            return []
+        rows = self.connection.execute(
+            "SELECT passage_id, regexp_replace(text, '\\s', '', 'g') FROM passages WHERE doc_id IN (SELECT unnest(?)) "
+            "AND kind <> 'glossary'", [doc_ids]).fetchall()
+        for run in runs:
+            ids = [pid for pid, text in rows if run in text]
+            if len(ids) > 2:
+                return []  # the question's most particular words are common here: the retriever decides
+            if ids:
+                return self.passages(ids)
+        return []
 
     def under_headings(self, parsed: ParsedQuestion, doc_ids: list[str]) -> list[Passage]:
         """Passages under a heading that holds one of the question's cue words (一、主要职能 for 职能)."""

@@ -35,6 +35,7 @@ ORG_SHORT_FORMS: dict[str, tuple[str, ...]] = {
     "卫生健康": ("卫健",),
     "卫生和计划生育": ("卫计",),
     "住房和城乡建设": ("住建",),
+    "住房和建设": ("住建",),
     "市场监督管理": ("市场监管",),
     "医疗保障": ("医保",),
     "退役军人事务": ("退役军人",),
@@ -119,6 +120,8 @@ INTENT_CUES: dict[Intent, tuple[str, ...]] = {
 }
 
 # Narrative facts: the words that send a question to the passages even when a name matched.
+# what an amount is for (主要用来干什么): the narrative says, beside the table's amount
+USE_CUES = ("用来干什么", "用来做什么", "用于什么", "干什么用", "做什么用", "用途", "主要用于", "用来干嘛", "花在什么")
 FACT_CUES = (
     "人数", "编制数", "编制", "实有", "几个人", "多少人", "人员减少", "人员增加", "车辆", "几辆", "房屋", "面积",
     "资产", "绩效", "自评", "得分", "评分", "等级", "职能", "机构设置", "内设", "处室", "标准", "政府采购",
@@ -211,8 +214,8 @@ def translate_english(text: str) -> str:
 
 def split_department(department: str) -> tuple[str, str]:
     """轮台县人力资源和社会保障局 → (轮台县, 人力资源和社会保障局); 上海市普陀区人民政府办公室 → (上海市普陀区, …)."""
-    match = re.match(r"^((?:.{2,12}?(?:自治州|自治区|自治县|省|市|州|县|区|盟|旗))+?)(?=[^县区市州旗盟]{2,})(.+)$",
-                     department)
+    match = re.match(r"^((?:.{2,12}?(?:自治州|自治区|自治县|省|市|州|县|区|盟|旗))+?)"
+                     r"(?=市场|市政|市容|市民|区域|[^县区市州旗盟]{2,})(.+)$", department)  # 烟台市|市场监督管理局
     if not match:
         return "", department
     place, org = match.group(1), match.group(2)

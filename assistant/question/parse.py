@@ -40,6 +40,7 @@ _ORG_SUFFIX = r"(?:中心|局|厅|司|所|站|院|队|处|馆|委员会|办公�
 # holding no relation or time word (…科技局|今年给福州大学 names the recipient of a grant)
 _SUB_UNIT_MENTION = re.compile(rf"(?<=\|)(?:下属|所属|属下)?的?[^\W\d_给向对为和与及在年度了是有把从到]{{2,12}}?{_ORG_SUFFIX}")
 _BELOW = re.compile(r"^(?:下属|所属|属下)?的")
+_PARENT = re.compile(r"(?:下属|所属|直属|主管)的?")
 _UNIT_END = re.compile(_ORG_SUFFIX)
 _UNIT_NAME = re.compile(r"(?:中心|局|所|站|院|队|处|馆|办公室|学校|大学|幼儿园|委员会|本级|机关)$")
 _ORG_MENTION = re.compile(r"[\u4e00-\u9fff]{2,10}?(?:局|厅|委员会|办公室|办事处|街道|人民政府|人大|政协)")
@@ -180,11 +181,11 @@ def _match_documents(text: str, catalog: Catalog,
             break
     bare = catalog.names.bare
     units = _units(text, catalog, {n.alias for n in present})
-    kept = units + [q for q in quoted if q in catalog.terms and q in text and q not in units]
+    kept = units + [q for q in quoted if q in text and q not in units]  # (an organisation inside a quoted name)
     unnamed = text
     for alias in dict.fromkeys(n.alias for n in present if not n.place_only):
         unnamed = _remove(unnamed, alias, alias in bare, kept)
-    mention = _unknown_mention(unnamed, units, bool(named))
+    mention = _unknown_mention(unnamed, kept, bool(named))
     if mention:
         return [], text, f"没有载入“{mention}”的文件", False
     for alias in dict.fromkeys(n.alias for n in present):
@@ -212,12 +213,14 @@ def _units(text: str, catalog: Catalog, documents: set[str]) -> list[str]:
 
 def _unknown_mention(unnamed: str, units: list[str], named: bool) -> str:
     """An organisation the question names that is no loaded document and no unit printed in one: with a place
-    (西安市某某研究所), below a document named (…工务署|教育工程管理中心), or alone when no document is named."""
+    (西安市某某研究所), below a document named (…工务署|教育工程管理中心), or alone when no document is named.
+    The parent of a document named (X局下属的|Y院) is no such organisation; neither is a name in quotes (``kept``)."""
     spans = [(m.start(), m.end()) for unit in units for m in re.finditer(re.escape(unit), unnamed)]
     found = [*_MENTION.finditer(unnamed), *(_SUB_UNIT_MENTION.finditer(unnamed) if named
                                            else _ORG_MENTION.finditer(unnamed))]
     for match in found:
-        if not any(a < match.end() and match.start() < b for a, b in spans):
+        parent = named and _PARENT.match(unnamed, match.end())  # 上海市统计局下属的|统计和大数据研究院
+        if not parent and not any(a < match.end() and match.start() < b for a, b in spans):
             return _BELOW.sub("", match.group(0))
     return ""
 
