@@ -1,7 +1,7 @@
 """Find the disclosure tables in a document and parse them (parse_tables).
 
 A table starts at a title line (any line that reads as a table title, see
-index.parse.templates.title_kind) and is followed — after its number (表1, 公开03表,
+index.parse.templates.title_kind; a title wrapped over two lines is joined) and is followed — after its number (表1, 公开03表,
 预算01表) and caption lines (编制部门：…, 预算单位：…, 单位：万元, 2023年度) — by rows. A
 title that no rows follow (the table of contents, 目录) is no table. Header rows run
 until the first row that carries an amount, a subject code or a bare 合计; then the
