@@ -1,6 +1,7 @@
 """Ingestion generality on ../shared/wild (192 real city budgets): identity read right, tables recognised.
 
     .venv/bin/python -m bench.wild_bench [--workers 2] [--limit N] [--out bench/output/wild.json]
+    .venv/bin/python -m bench.wild_bench --losses Xian   # numeric rows not stored in a recognised table
 
 Each file is read and parsed (no database): its department, year, 预算/决算 and 部门/单位 are compared
 with the folder's README table; a file is "right" when all four agree (the department compared without
@@ -75,17 +76,52 @@ def examine(path: str) -> dict:
     return result
 
 
+def losses(path: str) -> list[str]:
+    """The rows with numbers that no recognised table stored, grouped by the table (or none) holding them."""
+    from index.model import TableKind
+    from index.parse.document import parse_document
+    from index.parse.layouts import read_items
+    from index.parse.tables import value_cells
+    from index.read.files import read_source
+
+    document = parse_document(read_source(path, MAX_BYTES))
+    holder = {n: t for t in document.tables for r in t.rows for n in (r.line, *(c.line for c in r.cells))}
+    recognised = {n for n, t in holder.items() if t.kind is not TableKind.OTHER}
+    groups: dict[str, list] = defaultdict(list)
+    for item in read_items(document.lines):
+        values = value_cells(item.cells or []) if item.is_row else 0
+        if not values or item.line in recognised or not recognised.isdisjoint(item.cell_lines):
+            continue
+        table = holder.get(item.line) or next((t for t in document.tables if t.line_start <= item.line <= t.line_end), None)
+        groups[f"{table.kind.value} “{table.name}”" if table else "in no table"].append((item, values))
+    lost = sum(v for group in groups.values() for _, v in group)
+    out = [f"{Path(path).name}: {lost} of {document.numeric_cells} numeric cells not in a recognised table"]
+    for where, group in sorted(groups.items(), key=lambda g: -sum(v for _, v in g[1])):
+        pages = sorted({item.page for item, _ in group if item.page})
+        first = group[0][0]
+        out.append(f"  {sum(v for _, v in group):6d} cells, {len(group)} rows, pages {pages}: {where[:60]}; "
+                   f"first line {first.line}: {' | '.join(first.cells or [])[:100]}")
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--limit", type=int, default=0, help="only the first N files (by name)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "output" / "wild.json")
+    parser.add_argument("--losses", metavar="TEXT", help="list the lost rows of the files whose name holds TEXT")
     args = parser.parse_args(argv)
     if not WILD.is_dir():
         print(f"{WILD} not present: nothing to measure")
         return
     expected = truth()
-    files = sorted(p for p in WILD.iterdir() if p.name in expected)[: args.limit or None]
+    files = sorted(p for p in WILD.iterdir() if p.name in expected and (args.losses or "") in p.name)
+    files = files[: args.limit or None]
+    if args.losses:
+        with ProcessPoolExecutor(args.workers) as pool:
+            for lines in pool.map(losses, map(str, files)):
+                print("\n".join(lines))
+        return
     started = time.perf_counter()
     with ProcessPoolExecutor(args.workers) as pool:
         results = list(pool.map(examine, map(str, files)))

@@ -38,6 +38,8 @@ _PAIR_MONEY = [
     (re.compile(r"本级安排|其他资金|^其他$"), Measure.OTHER),
 ]
 _PROJECT = re.compile(r"^项目名称$")
+_INDICATOR = re.compile(r"^(?:产出|效益|成本|满意度|效果|数量|质量|时效|经济成本|社会成本|生态环境成本|经济效益|社会效益|"
+                        r"生态效益|可持续影响|服务对象满意度)指标$")  # 一级 / 二级指标 of a 绩效目标表
 
 
 def performance_rows(body: list[Item], unit: str = "万元") -> list[Row]:
@@ -79,18 +81,26 @@ def _key(header: list[str] | None, i: int) -> str:
     return str(i + 1)
 
 
-def form_header(body: list[Item], width: int | None = None) -> Item | None:
+def indicator_column(cells: list[str]) -> int | None:
+    """The column of a row's first indicator word (产出指标, 数量指标, 满意度指标 …): its 一级指标; None without."""
+    return next((i for i, c in enumerate(cells) if _INDICATOR.match(compact(c))), None)
+
+
+def form_header(body: list[Item], width: int | None = None, indicators: int | None = None) -> Item | None:
     """The last header row (一级指标 / 二级指标 / 三级指标 …) of a form part; with ``width``, the header of a
-    following page of that many cells: the whole row, or its columns from 一级指标 on (a page that
-    carries on with the indicators only)."""
+    following page of that many cells: the whole row, or its columns from 一级指标 on moved to the page's
+    indicator column ``indicators`` (0 for a page that carries on with the indicators only). The columns
+    before it, the project's merged cells printed fewer or more, stay unnamed."""
     header = next((item for item in reversed(body) if _HEADER_WORDS & {compact(c) for c in item.cells or []}), None)
     if header is None or width is None or len(header.cells or []) == width:
         return header
     cells = [compact(c) for c in header.cells or []]
     start = cells.index("一级指标") if "一级指标" in cells else None
-    if start is None or len(cells) - start != width:
+    at = indicators or 0
+    if start is None or len(cells) - start != width - at:
         return None
-    return replace(header, cells=(header.cells or [])[start:], cell_lines=header.cell_lines[start:])
+    return replace(header, cells=[""] * at + (header.cells or [])[start:],
+                   cell_lines=[header.line] * at + header.cell_lines[start:])
 
 
 def _label(cells: list[str], filled: list[str], header: list[str] | None) -> str:

@@ -1,7 +1,7 @@
 """Find the disclosure tables in a document and parse them (parse_tables).
 
 A table starts at a title line (any line that reads as a table title, see
-index.parse.templates.title_kind) and is followed — after its number (表1, 公开03表,
+index.parse.templates.title_kind; a title wrapped over two lines is joined) and is followed — after its number (表1, 公开03表,
 预算01表) and caption lines (编制部门：…, 预算单位：…, 单位：万元, 2023年度) — by rows. A
 title that no rows follow (the table of contents, 目录) is no table. Header rows run
 until the first row that carries an amount, a subject code or a bare 合计; then the
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from index.amounts import parse_number
 from index.parse.layouts import Item, read_items
 from index.model import Line, Table, TableKind
-from index.parse.forms import form_header, performance_rows
+from index.parse.forms import form_header, indicator_column, performance_rows
 from index.parse.numbering import PERFORMANCE, number_tables
 from index.parse.rows import RowContext, build_rows, is_data_row
 from index.parse.templates import (
@@ -44,13 +44,14 @@ logger = logging.getLogger(__name__)
 
 _NOTE_CONTINUED = re.compile(r"^\d+[.、．]\s*本表")
 _MAX_META = 8
-_INDICATOR = re.compile(r"^(?:产出|效益|成本|满意度|效果|数量|质量|时效|经济成本|社会成本|生态环境成本|经济效益|社会效益|"
-                        r"生态效益|可持续影响|服务对象满意度)指标$")  # 一级 / 二级指标 of a 绩效目标表
 _MAX_FURNITURE = 4  # text items (captions, page numbers, running headers) a table may continue after
 _MAX_FORM_FURNITURE = 10  # … and a form, whose merged cells come out as loose text at a page break
 _MAX_CAPTION_TAIL = 16
 _CODE_HEADER = re.compile(r"^[类款项]$")
 _MAX_FRAGMENT = 6
+_MAX_TITLE_LINE = 40
+_SENTENCE_END = re.compile(r"[，。；,;:：！？]")
+_QUALIFIER = re.compile(r"^[(（][^()（）]+[)）]$")  # （按经济分类科目分）
 _ORDINAL = re.compile(r"^([一二三四五六七八九十]+[、.．]|\d+[、.．]|[(（][一二三四五六七八九十\d]+[)）]|\d{3})")
 
 
@@ -157,6 +158,7 @@ def _find_parts(items: list[Item], warnings: list[str]) -> list[_Part]:
     i = 0
     end_of_last = 0  # the index after the last part read
     while i < len(items):
+        _join_wrapped_title(items, i)
         item = items[i]
         kind = _title_of(item)
         part: _Part | None = None
@@ -175,6 +177,29 @@ def _find_parts(items: list[Item], warnings: list[str]) -> list[_Part]:
             parts.append(part)
         i = end_of_last = end
     return parts
+
+
+def _join_wrapped_title(items: list[Item], i: int) -> None:
+    """A title printed over two lines becomes one title item.
+
+    Either the first line is no title ('2022年部门综合预算政府采购（资产配置、购买服务）' / '预算表（不含上年
+    结转）'), or the second only adds the classification ('…支出明细表' / '（按经济分类科目分）'). The joined
+    text must name a kind the second line alone does not, and the first line is no caption, number or note.
+    """
+    if i + 1 >= len(items) or items[i].is_row or items[i + 1].is_row or items[i].page != items[i + 1].page:
+        return
+    first, second = compact(items[i].text), compact(items[i + 1].text)
+    if len(first) > _MAX_TITLE_LINE or _SENTENCE_END.search(first) or NUMBER.match(first) \
+            or META.search(first) or NOTE.search(first) or META.search(second):
+        return
+    joined = title_kind(first + second)
+    if joined in (None, TableKind.OTHER) or title_kind(second) not in (None, TableKind.OTHER):
+        return
+    if title_kind(first) is not None and not _QUALIFIER.match(second):
+        return
+    items[i] = replace(items[i], text=first + second, end=items[i + 1].end)
+    del items[i + 1]
+    logger.info("line %d: title wrapped over two lines joined", items[i].line)
 
 
 def _starts_rows(item: Item) -> bool:
@@ -236,7 +261,10 @@ def _read_untitled(items: list[Item], i: int, previous: _Part | None, end_of_las
             and len(between) <= (_MAX_FORM_FURNITURE if form else _MAX_FURNITURE) \
             and all(not _starts_rows(b) and _title_of(b) is None for b in between) \
             and (form or len(item.cells or []) == previous.width):
-        return _read_continuation(items, i, previous)
+        part, end = _read_continuation(items, i, previous)
+        if form:
+            _name_form_columns(part, previous)
+        return part, end
     unit = next((u for u in map(_unit_of, items[max(end_of_last, i - _MAX_META):i]) if u), "万元")
     above = next((b for b in reversed(items[max(end_of_last, i - 3):i]) if not b.is_row and b.text), None)
     named = above is not None and len(above.text) <= 40 and not re.search(r"[，。；,;:：]", above.text)
@@ -247,17 +275,29 @@ def _read_untitled(items: list[Item], i: int, previous: _Part | None, end_of_las
         name = previous.name if form else name
     part = _Part(name, kind, None, unit, item.line, item.line, item.page, titled=False)
     end = _read_rows(items, i, part)
-    if form and kind in PERFORMANCE and part.body and form_header(part.body) is None:
-        header = form_header(previous.body, len(part.body[0].cells or []))
-        part.body = [header, *part.body] if header is not None else part.body  # columns named as on its first page
+    if form and kind in PERFORMANCE:
+        _name_form_columns(part, previous)
     return part, end
 
 
+def _name_form_columns(part: _Part, previous: _Part) -> None:
+    """A form's page printed without its header row: its columns named as on the form's first page."""
+    if not part.body or form_header(part.body) is not None:
+        return
+    first = next((r for r in part.body if indicator_column(r.cells or []) is not None), part.body[0])
+    header = form_header(previous.body, len(first.cells or []), indicator_column(first.cells or []))
+    part.body = [header, *part.body] if header is not None else part.body
+
+
 def _is_form_block(items: list[Item], i: int) -> bool:
-    """The rows from items[i] name 绩效 indicators (产出指标 / 数量指标 / 满意度指标 …) in their first cells."""
+    """The rows from items[i] name 绩效 indicators (产出指标 / 数量指标 / 满意度指标 …) in a cell.
+
+    The indicator columns may follow the project's merged cells (name, amounts, objective), printed
+    empty or filled, so any cell is looked at; the words are a closed list of whole cells.
+    """
     j = i
     while j < len(items) and items[j].is_row:
-        if any(_INDICATOR.match(compact(c)) for c in (items[j].cells or [])[:3]):
+        if indicator_column(items[j].cells or []) is not None:
             return True
         j += 1
     return False

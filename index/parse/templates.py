@@ -105,13 +105,16 @@ def title_kind(text: str) -> TableKind | None:
     return TableKind.OTHER
 
 
+# A caption of a few words that states nothing but the unit: '金额：元', and misprints such as '金位：元'.
+_UNIT_ONLY = r"^[\u4e00-\u9fff]{1,4}[:：]\s*(?=(?:亿元|万元|千元|元)$)"
 # Lines between a title and its header: who compiled it, the year, the unit.
 META = re.compile(
     r"^[(（]?\s*\d{4}\s*年度?\s*[)）]?$|^[\u4e00-\u9fff]{0,6}(部门|单位)(名称)?[:：]|^(金额)?单位[:：]|^编制|"
     r"^(部门|单位)(\((部门|单位)\))?名称|"
-    r"^(填报|报送|填表)(日期|时间|单位)|^[(（]?单位[:：]?(亿元|万元|千元|元)[)）]?$|单位[:：](亿元|万元|千元|元)$"
+    r"^(填报|报送|填表)(日期|时间|单位)|^[(（]?单位[:：]?(亿元|万元|千元|元)[)）]?$|单位[:：](亿元|万元|千元|元)$|"
+    + _UNIT_ONLY
 )
-UNIT = re.compile(r"(?:金额)?单位[:：]\s*(亿元|万元|千元|元)")
+UNIT = re.compile(rf"(?:(?:金额)?单位[:：]|{_UNIT_ONLY})\s*(亿元|万元|千元|元)")
 
 # A note after a table body: 备注/注/说明, "(表4中不包含…)", "…为空表".
 NOTE = re.compile(
