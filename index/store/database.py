@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 SCHEMA = Path(__file__).with_name("schema.sql")
 # Bump when the parser's output changes meaning: a database of another format
 # is rebuilt from its source files (it is a cache of the documents).
-DATA_FORMAT = 2
+DATA_FORMAT = 3
 SECTION_SEPARATOR = " > "
 # The base tables a document's rows go to, in loading order (views are computed from them).
 BASE_TABLES = ("documents", "source_files", "tables", "cells", "sections", "passages", "variances",
