@@ -10,7 +10,8 @@ import pytest
 from assistant.question.lexicon import Intent, org_variants, place_variants, split_department
 from index.model import Measure
 from assistant.question.catalog import Catalog, Term, document_ref as _document_ref, expand_synonyms, term_key
-from assistant.question.parse import parse_question, share_sides
+from assistant.question.parse import parse_question
+from assistant.question.shares import share_sides
 
 LUNTAI = "2024-预算-部门-轮台县人力资源和社会保障局"
 BAZHOU = "2024-预算-单位-巴音郭楞蒙古自治州人力资源和社会保障局"

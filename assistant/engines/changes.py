@@ -14,7 +14,8 @@ from typing import Any
 from assistant.engines.figures import Figure, SqlOutcome, Select
 from assistant.question.catalog import Catalog
 from assistant.question.lexicon import Intent
-from assistant.question.parse import CONTAINER, ParsedQuestion
+from assistant.question.parse import ParsedQuestion
+from assistant.question.shares import CONTAINER
 from index.amounts import ROUNDING_WAN, agrees
 from index.model import Measure
 from index.text import name_key

@@ -117,7 +117,8 @@ class PassageEngine:
         found += [PassageHit(p, 0.0) for p in self.under_headings(parsed, doc_ids) if p.passage_id not in seen]
         literal = self.quoting(parsed, doc_ids) if parsed.named else []
         ids = {p.passage_id for p in literal}
-        return [PassageHit(p, 1.0) for p in literal] + _rerank(parsed, [h for h in found if h.passage.passage_id not in ids])
+        rest = [h for h in found if h.passage.passage_id not in ids]
+        return [PassageHit(p, 1.0) for p in literal] + _rerank(parsed, rest)
 
     def quoting(self, parsed: ParsedQuestion, doc_ids: list[str]) -> list[Passage]:
         """Passages that print the longest run of the question's own words outside the names it understood

@@ -23,7 +23,8 @@ from assistant.engines.sql_guard import QueryResult, run_generated
 from assistant.question.catalog import Catalog, DocumentRef
 from assistant.question.concepts import BY_KEY, FUND_WORDS, Concept
 from assistant.question.lexicon import COLUMN_CONCEPTS, Intent
-from assistant.question.parse import FUND_LINE, ParsedQuestion, Subject, share_sides
+from assistant.question.parse import FUND_LINE, ParsedQuestion, Subject
+from assistant.question.shares import share_sides
 from index.model import Measure
 
 logger = logging.getLogger(__name__)

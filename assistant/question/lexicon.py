@@ -187,8 +187,9 @@ _PLACE_BEFORE_ORG = re.compile(rf"\b{_PLACE_EN}\s+(?:(?:Municipal|City|Provincia
 _PLACE_AFTER_ORG = re.compile(rf"{_ORG_EN}(?:'s)?\s+(?:of|in)\s+(?:the\s+)?{_PLACE_EN}", re.IGNORECASE)
 # "发展和改革委员会 of 北京市": the place first, as Chinese names it
 _OF_PLACE = re.compile(r"([\u4e00-\u9fff]{2,})\s+(?:of|in)\s+(?:the\s+)?([\u4e00-\u9fff]{2,}(?:市|省|县|区|州))")
-_ENGLISH_PLACE_WORDS = re.compile(r"\b(?:municipal|municipality|city|province|provincial|county|district|prefecture|people's government of)\b",
-                                  re.IGNORECASE)
+_ENGLISH_PLACE_WORDS = re.compile(
+    r"\b(?:municipal|municipality|city|province|provincial|county|district|prefecture|people's government of)\b",
+    re.IGNORECASE)
 
 
 def english_org_places(text: str) -> list[str]:
