@@ -309,3 +309,8 @@ def test_an_english_organisation_of_a_place_not_loaded_is_out_of_scope(catalog):
 def test_organisations_around_a_named_document_are_not_documents_asked(catalog, question, doc_ids):
     parsed = parse_question(question, catalog)
     assert parsed.doc_ids == doc_ids and not parsed.out_of_scope
+
+
+def test_an_english_word_before_an_organisation_is_a_place_only_when_spelt_in_pinyin(catalog):
+    parsed = parse_question("Which Human Resources and Social Security Bureau spent most on 三公经费?", catalog)
+    assert not parsed.out_of_scope and len(parsed.documents) == 3

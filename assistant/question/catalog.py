@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 
 import duckdb
 from pypinyin import lazy_pinyin
+from pypinyin.constants import PINYIN_DICT
 
 from assistant.question.lexicon import (
     SUBJECT_SYNONYMS, english_org_places, org_variants, place_variants, split_department, sub_places,
@@ -143,8 +145,10 @@ class Catalog:
         return {key: units.pop() for key, units in places.items() if len(units) == 1}  # 福州/抚州: neither
 
     def unknown_english_places(self, text: str) -> list[str]:
-        """Places of English organisation names that are no loaded document's place (Hangzhou Audit Bureau)."""
-        return [p for p in english_org_places(text) if _pinyin_key(p) not in self.english_places]
+        """Places of English organisation names that are no loaded document's place (Hangzhou Audit Bureau; not
+        "Which Audit Bureau": a place is spelt in pinyin)."""
+        return [p for p in english_org_places(text)
+                if _pinyin_key(p) not in self.english_places and _spelt_in_pinyin(_pinyin_key(p))]
 
     def english_to_places(self, text: str) -> str:
         """English place names of the loaded documents written in Chinese (Xi'an → 西安市)."""
@@ -205,6 +209,27 @@ class Catalog:
 
 def _pinyin_key(word: str) -> str:
     return re.sub(r"['’\- ]", "", word).lower()
+
+
+@cache
+def _syllables() -> frozenset[str]:
+    """Every toneless pinyin syllable (from pypinyin's table)."""
+    marked = {reading for readings in PINYIN_DICT.values() for reading in readings.split(",")}
+    return frozenset("".join(c for c in unicodedata.normalize("NFKD", r) if not unicodedata.combining(c))
+                     for r in marked)
+
+
+def _spelt_in_pinyin(word: str) -> bool:
+    """The word splits into two or more pinyin syllables (hangzhou, xian; not which, audit)."""
+    syllables = _syllables()
+    reachable = {0: 0}  # end position → syllables used
+    for start in range(len(word)):
+        if start not in reachable:
+            continue
+        for end in range(start + 1, min(len(word), start + 6) + 1):
+            if word[start:end] in syllables:
+                reachable[end] = max(reachable.get(end, 0), reachable[start] + 1)
+    return reachable.get(len(word), 0) >= 2
 
 
 def term_key(name: str) -> str:
