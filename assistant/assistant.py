@@ -65,7 +65,8 @@ class Assistant:
         answer = Answer(
             question=question, route=routed.selection.route, answer=text,
             sql=outcome.sql if outcome and outcome.sql else None, rows=outcome.rows if outcome else [],
-            citations=citations(routed.hits, self.catalog), checks=checks, reason=routed.selection.reason,
+            citations=citations(routed.hits + routed.stating, self.catalog), checks=checks,
+            reason=routed.selection.reason,
         )
         logger.info("answered in %.1f ms: route=%s, %d rows, %d citations, %d checks",
                     1000 * (time.perf_counter() - started), answer.route, len(answer.rows),

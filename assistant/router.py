@@ -72,6 +72,7 @@ class RoutedResult:
     selection: Selection
     sql: SqlOutcome | None = None
     hits: list[PassageHit] = field(default_factory=list)
+    stating: list[PassageHit] = field(default_factory=list)  # sentences stating a table figure: cited, not quoted
 
 
 class Router:
@@ -112,16 +113,18 @@ class Router:
 
     def _with_narrative_of_the_rest(self, parsed: ParsedQuestion, selection: Selection,
                                     outcome: SqlOutcome) -> RoutedResult:
-        """Several documents asked and the tables answer for some: the others' passages that name the subject
-        (a narrative published without its tables states it there)."""
+        """The tables answer part of the question: the passages that name its subjects, of the documents the
+        tables did not answer for (a narrative published without its tables), else of all documents asked
+        when some subject was not found (其中工程类 the tables do not split)."""
         answered = {f.doc.doc_id for f in outcome.figures}
         rest = [d for d in parsed.documents if d.doc_id not in answered]
-        if not parsed.named or not rest or not answered or not parsed.subjects:
+        if not parsed.subjects or not answered or not (parsed.named and rest or outcome.note):
+            return RoutedResult(selection, outcome, stating=self.passage_engine.stating(outcome.figures))
+        asked = replace(parsed, documents=rest if parsed.named and rest else parsed.documents)
+        hits = self.passage_engine.run(asked)
+        if _misses_terms(asked, hits):
             return RoutedResult(selection, outcome)
-        hits = self.passage_engine.run(replace(parsed, documents=rest))
-        if _misses_terms(replace(parsed, documents=rest), hits):
-            return RoutedResult(selection, outcome)
-        return RoutedResult(Selection("both", selection.reason + "；表格中没有的文件引用其说明"), outcome, hits)
+        return RoutedResult(Selection("both", selection.reason + "；表格中没有的，引用说明"), outcome, hits)
 
     def _passages(self, parsed: ParsedQuestion, outcome: SqlOutcome | None) -> list[PassageHit]:
         if outcome is not None and outcome.passage_ids:

@@ -530,3 +530,23 @@ def test_a_name_no_table_prints_is_quoted_where_the_narrative_writes_it(assistan
 def test_what_an_amount_is_for_is_quoted_beside_the_tables_amount(assistant):
     answer = assistant.ask("轮台县人社局2024年社保补贴安排了多少？主要用来干什么？")
     assert answer.route == "both" and 1600.00 in numbers(answer.answer) and answer.citations
+
+
+def test_a_table_answer_cites_the_narrative_sentence_that_states_the_same_cell(assistant):
+    answer = assistant.ask("轮台县人社局基本支出是多少？")
+    assert answer.route == "sql" and numbers(answer.answer.split("SQL")[0]) == [336.25]  # the text stays the table's
+    assert answer.citations and "336.25" in answer.citations[0].text.replace(" ", "")
+
+
+def test_a_units_column_is_read_on_its_row(tmp_path):
+    answer = corpus_assistant(tmp_path, "n18_zhejiang_Huzhou_HealthCommission_2026_dept_budget.pdf").ask(
+        "湖州市卫健委下属的湖州市中心血站2026年收入总计是多少？其中事业收入多少？")
+    assert "湖州市中心血站收入合计：3666.11 万元" in answer.answer  # 表02 p28, its row
+    assert "湖州市中心血站事业收入：2121.11 万元" in answer.answer  # not the department's 事业收入
+
+
+def test_a_part_the_tables_do_not_split_is_quoted_from_the_narrative(tmp_path):
+    answer = corpus_assistant(tmp_path, "19_jiangsu_npc_office_2018_dept_budget.pdf").ask(
+        "江苏省人大常委会办公厅2018年政府采购预算多少？其中服务类多少？")
+    assert "政府采购预算：2064.25 万元" in answer.answer and answer.route == "both"
+    assert "政府采购支出预算总额2064.25万元" in answer.citations[0].text.replace(" ", "")

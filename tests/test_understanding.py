@@ -314,3 +314,32 @@ def test_organisations_around_a_named_document_are_not_documents_asked(catalog, 
 def test_an_english_word_before_an_organisation_is_a_place_only_when_spelt_in_pinyin(catalog):
     parsed = parse_question("Which Human Resources and Social Security Bureau spent most on 三公经费?", catalog)
     assert not parsed.out_of_scope and len(parsed.documents) == 3
+
+
+def test_a_bare_name_after_another_documents_place_names_that_place_not_these_documents():
+    exam = "2026-预算-单位-上海市职业能力考试院"
+    catalog = Catalog([
+        _document_ref(exam, "上海市职业能力考试院", "上海市", 2026, "预算", "单位", ""),
+        _document_ref("2026-预算-部门-深圳市人力资源和社会保障局", "深圳市人力资源和社会保障局", "深圳市", 2026, "预算", "部门", ""),
+    ], {})
+    parsed = parse_question("上海人社局下面的职业能力考试院今年三公经费多少？", catalog)
+    assert parsed.doc_ids == [exam] and not parsed.out_of_scope  # 上海人社局 is its parent, not 深圳's 人社局
+
+
+@pytest.mark.parametrize("question, years, intent", [
+    ("How many vehicles did the Xuchang Human Resources and Social Security Bureau have at the end of 2023?",
+     [2023, 2024], None),
+    ("How much higher was the Xuchang Human Resources and Social Security Bureau's 三公经费 than in 2022?", [2023],
+     Intent.CHANGE),
+])
+def test_english_years_of_a_stock_and_of_a_change(catalog, question, years, intent):
+    parsed = parse_question(question, catalog)
+    assert parsed.years == years and (intent is None or parsed.intent is intent)
+
+
+def test_a_printed_name_ending_a_longer_name_the_question_gives_is_not_the_subject(catalog):
+    terms = dict(catalog.terms, 工作经费=Term("工作经费", projects={"工作经费"}))
+    wider = Catalog(catalog.documents, terms)
+    longer = parse_question("轮台县人社局的城市体检工作经费安排了多少？", wider)
+    assert "工作经费" not in [s.name for s in longer.subjects]  # 城市体检工作经费: a name no table prints
+    assert [s.name for s in parse_question("轮台县人社局今年工作经费安排了多少？", wider).subjects] == ["工作经费"]

@@ -15,6 +15,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from assistant.engines.figures import Figure
 from assistant.question.catalog import Catalog, term_key
 from assistant.question.lexicon import FACT_CUES, Intent, translate_english
 from assistant.question.parse import ParsedQuestion
@@ -140,6 +141,29 @@ class PassageEngine:
             if ids:
                 return self.passages(ids)
         return []
+
+    def stating(self, figures: list[Figure], most: int = 2) -> list[PassageHit]:
+        """The narrative sentences that state an answer's figures, as the audit linked them: a table figure where
+        the sentence's amount is that very cell (match or rounding), a computed share where the sentence states
+        the same rate. The answer then quotes the document's own words beside its table."""
+        ids: list[str] = []
+        for figure in figures:
+            if figure.candidate or len(ids) >= most:
+                continue
+            rows = self.connection.execute(
+                "SELECT f.kind, f.table_number, f.row_label, p.passage_id FROM audit_findings f JOIN passages p "
+                "ON p.doc_id = f.doc_id AND p.line_start <= f.line_start AND f.line_start <= p.line_end "
+                "WHERE f.doc_id = ? AND f.status IN ('match', 'rounding') AND f.unit = ? "
+                "AND abs(f.stated_value - ?) < 0.006 AND f.kind IN ('narrative_vs_table', 'recomputed_ratio') "
+                "AND p.kind <> 'glossary' ORDER BY f.seq", [figure.doc.doc_id, figure.unit, figure.value]).fetchall()
+            for kind, number, row, passage_id in rows:
+                same = (kind == "recomputed_ratio") if figure.formula else \
+                    kind == "narrative_vs_table" and f"“{row}”" in (figure.source or "") \
+                    and (not number or (figure.source or "").startswith(number))
+                if same and passage_id not in ids:
+                    ids.append(passage_id)
+                    break
+        return [PassageHit(p, 1.0) for p in self.passages(ids)]
 
     def under_headings(self, parsed: ParsedQuestion, doc_ids: list[str]) -> list[Passage]:
         """Passages under a heading that holds one of the question's cue words (一、主要职能 for 职能)."""

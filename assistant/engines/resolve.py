@@ -232,15 +232,21 @@ class Resolver:
     def row_in(self, keys: Sequence[str], doc_id: str, final: bool, locator: Locator,
                fund: str | None = None) -> Resolution:
         """The row of a printed name (a unit of a consolidated budget) in the tables where ``locator`` reads a
-        total, in the locator's column (the fund's column when one is asked)."""
+        total, in the locator's column (a heading it names, or the fund's column when one is asked)."""
         wanted = set(keys)
         rows: dict[tuple[int, int], list[Candidate]] = {}
         for cell in self.cells(doc_id):
             if cell.table_kind in locator.kinds and _key(cell.row_label) in wanted:
                 rows.setdefault((cell.table_id, cell.row_index), []).append(cell)
         measures = _measures(locator.measures, final, None)
-        found = [c for c in ((_fund_cell(row, fund) if fund else _pick(row, measures)) for row in rows.values())
-                 if c is not None]
+        column = re.compile(locator.column) if locator.column else None
+
+        def cell_of(row: list[Candidate]) -> Candidate | None:
+            if column is not None:
+                return next((c for c in row if column.search(name_key(c.column_path))), None)
+            return _fund_cell(row, fund) if fund else _pick(row, measures)
+
+        found = [c for c in (cell_of(row) for row in rows.values()) if c is not None]
         return _decide(doc_id, found, f"{locator.kinds[0]} 表中的单位行") if found else Resolution(doc_id)
 
     # -- counts and scores -----------------------------------------------------------------------------

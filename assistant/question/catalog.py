@@ -105,10 +105,17 @@ class NameIndex:
 
     def __init__(self, documents: list[DocumentRef]) -> None:
         self.bare = {a for d in documents for a in d.bare}
+        # every place a loaded document names (上海, 深圳市 …): a bare name right after one is that place's
+        self.places = frozenset(a for d in documents for a in d.aliases if _place_only(a, d))
         self._by_first: dict[str, list[DocumentName]] = {}
         names = [DocumentName(a, d, _place_only(a, d), a in d.bare) for d in documents for a in d.aliases]
         for name in sorted(names, key=lambda n: -len(n.alias)):
             self._by_first.setdefault(name.alias[0], []).append(name)
+
+    def after_place(self, text: str, start: int) -> bool:
+        """A place name ends right before ``start`` (上海|人社局): a bare name there is that place's office."""
+        return start > 0 and (text[start - 1] in "省市区县州旗盟"
+                              or any(text.endswith(place, 0, start) for place in self.places))
 
     def present(self, text: str) -> list[DocumentName]:
         """The names printed in ``text``, longest first."""

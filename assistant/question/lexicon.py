@@ -108,7 +108,7 @@ class Intent(str, Enum):
 
 INTENT_CUES: dict[Intent, tuple[str, ...]] = {
     Intent.DEFINE: ("什么是", "是什么意思", "指什么", "的含义", "名词解释", "是指"),
-    Intent.EXPLAIN: ("为什么", "为何", "原因", "怎么会", "缘故", "为啥", "咋"),
+    Intent.EXPLAIN: ("为什么", "为何", "原因", "怎么会", "缘故", "为啥", "咋", "怎么回事", "何故"),
     Intent.RANK: ("最多", "最高", "最大", "最少", "最低", "前三", "前五", "前十", "排序", "排列",
                   "从高到低", "从低到高", "从大到小", "从小到大", "排名", "列出", "有哪些项目", "哪些项目",
                   "项目有哪些"),
@@ -192,6 +192,13 @@ _ENGLISH_PLACE_WORDS = re.compile(
     re.IGNORECASE)
 
 
+# "at the end of 2025" → 2025年底; "how much higher … than in 2021" → 比2021年多了多少
+_END_OF_YEAR = re.compile(r"(?:at\s+)?the\s+end\s+of\s+((?:19|20)\d{2})", re.IGNORECASE)
+_MORE = ("higher", "more", "larger", "bigger", "greater")
+_THAN_YEAR = re.compile(r"how\s+much\s+(higher|more|larger|bigger|greater|lower|less|smaller)\b.{0,40}?\bthan\s+"
+                        r"(?:in\s+|that\s+of\s+)?((?:19|20)\d{2})", re.IGNORECASE)
+
+
 def english_org_places(text: str) -> list[str]:
     """The English place names an English organisation name carries ("Hangzhou Audit Bureau", "Bureau of
     Statistics of Hangzhou")."""
@@ -208,6 +215,8 @@ def translate_english(text: str) -> str:
     text = _ORG_FIELD_FIRST.sub(lambda m: ENGLISH_FIELDS[m[1].lower()] + ENGLISH_ORG_TYPES[m[2].lower()], text)
     text = _ORG_TYPE_FIRST.sub(lambda m: ENGLISH_FIELDS[m[2].lower()] + ENGLISH_ORG_TYPES[m[1].lower()], text)
     text = _ENGLISH_PLACE_WORDS.sub(" ", text)
+    text = _END_OF_YEAR.sub(lambda m: f"{m[1]}年底", text)
+    text = _THAN_YEAR.sub(lambda m: f"比{m[2]}年{'多' if m[1].lower() in _MORE else '少'}了多少", text)
     text = _OF_PLACE.sub(lambda m: m[2] + m[1], text)
     translated = _ENGLISH.sub(lambda m: ENGLISH_TERMS[m.group().lower()], text)
     return re.sub(r"\b[A-Za-z][A-Za-z'-]*\b", " ", translated)

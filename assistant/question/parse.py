@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 import cn2an
 
-from assistant.question.catalog import Catalog, DocumentName, DocumentRef, Term, expand_synonyms
+from assistant.question.catalog import Catalog, DocumentName, DocumentRef, NameIndex, Term, expand_synonyms
 from assistant.question.concepts import BY_KEY, CONCEPT_WORDS, FUND_WORDS, Concept, Locator
 from assistant.question.lexicon import (
     ASCENDING_CUES, COLUMN_CONCEPTS, FACT_CUES, INTENT_CUES, MEASURE_WORDS, SUPERLATIVES, Intent, translate_english,
@@ -40,11 +40,14 @@ _ORG_SUFFIX = r"(?:中心|局|厅|司|所|站|院|队|处|馆|委员会|办公�
 # holding no relation or time word (…科技局|今年给福州大学 names the recipient of a grant)
 _SUB_UNIT_MENTION = re.compile(rf"(?<=\|)(?:下属|所属|属下)?的?[^\W\d_给向对为和与及在年度了是有把从到]{{2,12}}?{_ORG_SUFFIX}")
 _BELOW = re.compile(r"^(?:下属|所属|属下)?的")
-_PARENT = re.compile(r"(?:下属|所属|直属|主管)的?")
+_PARENT = re.compile(r"(?:下属|所属|直属|主管|下面|下辖|旗下)的?")
 _UNIT_END = re.compile(_ORG_SUFFIX)
 _UNIT_NAME = re.compile(r"(?:中心|局|所|站|院|队|处|馆|办公室|学校|大学|幼儿园|委员会|本级|机关)$")
 _ORG_MENTION = re.compile(r"[\u4e00-\u9fff]{2,10}?(?:局|厅|委员会|办公室|办事处|街道|人民政府|人大|政协)")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:年度?|年)?(?!\d)")
+# words before a printed name that make no longer name of it (今年|工作经费, 下属的|…中心)
+_NOT_A_NAME = re.compile(r"今年|去年|明年|本年|年度|预算|决算|部门|单位|下属|所属|其中|安排|用于|关于|请问|查询|一下|这个|"
+                         r"那个|该|的|在|和|与|及|给|对|为|里|中|向|年")
 _BASE_YEAR = re.compile(r"(?:比|较)((?:19|20)\d{2})年")  # the base of a change (比2025年增加)
 _SHORT_YEAR = re.compile(r"(?<![\d.])(\d{2})年(?!度?\d)")
 _YEAR_RANGE = re.compile(r"((?:19|20)\d{2})年?(?:-|—|–|~|至|到)((?:19|20)\d{2})年?")
@@ -176,7 +179,7 @@ def _match_documents(text: str, catalog: Catalog,
     present = catalog.names.present(text)
     named: list[tuple[int, DocumentRef]] = []
     for place_only in (False, True):  # a department's name first; a bare place (轮台县) only when none is named
-        named = _named(text, [n for n in present if n.place_only == place_only])
+        named = _named(text, [n for n in present if n.place_only == place_only], catalog.names)
         if named:
             break
     bare = catalog.names.bare
@@ -184,12 +187,12 @@ def _match_documents(text: str, catalog: Catalog,
     kept = units + [q for q in quoted if q in text and q not in units]  # (an organisation inside a quoted name)
     unnamed = text
     for alias in dict.fromkeys(n.alias for n in present if not n.place_only):
-        unnamed = _remove(unnamed, alias, alias in bare, kept)
+        unnamed = _remove(unnamed, alias, alias in bare, kept, catalog.names)
     mention = _unknown_mention(unnamed, kept, bool(named))
     if mention:
         return [], text, f"没有载入“{mention}”的文件", False
     for alias in dict.fromkeys(n.alias for n in present):
-        text = _remove(text, alias, alias in bare, kept)
+        text = _remove(text, alias, alias in bare, kept, catalog.names)
     text = text.replace("|", "")
     if not named:
         return list(catalog.documents), text, "", False
@@ -225,17 +228,18 @@ def _unknown_mention(unnamed: str, units: list[str], named: bool) -> str:
     return ""
 
 
-def _named(text: str, names: list[DocumentName]) -> list[tuple[int, DocumentRef]]:
+def _named(text: str, names: list[DocumentName], index: NameIndex) -> list[tuple[int, DocumentRef]]:
     """(position, document) of each document named in ``text``, by the longest names first.
 
     A name inside a longer name of another document does not count (人社局 inside 轮台人社局), and a
-    bare organisation name counts only where no place name precedes it (财政局 in 北京市财政局).
+    bare organisation name counts only where no place name precedes it (财政局 in 北京市财政局, 人社局 in
+    上海人社局 where 上海 is another document's place).
     """
     spans: list[tuple[int, int, DocumentRef]] = []
     for name in names:
         start = text.find(name.alias)
         while start >= 0:
-            if not (name.bare and start > 0 and text[start - 1] in "省市区县州旗盟"):
+            if not (name.bare and index.after_place(text, start)):
                 spans.append((start, start + len(name.alias), name.document))
             start = text.find(name.alias, start + 1)
     kept: list[tuple[int, int, DocumentRef]] = []
@@ -250,15 +254,22 @@ def _named(text: str, names: list[DocumentName]) -> list[tuple[int, DocumentRef]
     return list(firsts.values())
 
 
-def _remove(text: str, alias: str, bare: bool, keep: Sequence[str] = ()) -> str:
+def _remove(text: str, alias: str, bare: bool, keep: Sequence[str] = (), index: NameIndex | None = None) -> str:
     """``text`` with ``alias`` replaced by "|" — a bare organisation name only where no place name precedes it,
     and nowhere inside the names in ``keep``."""
     if keep:
         pattern = "(" + "|".join(re.escape(k) for k in sorted(keep, key=len, reverse=True)) + ")"
-        return "".join(part if part in keep else _remove(part, alias, bare) for part in re.split(pattern, text))
+        return "".join(part if part in keep else _remove(part, alias, bare, index=index)
+                       for part in re.split(pattern, text))
     if not bare:
         return text.replace(alias, "|")
-    return re.sub(rf"(?<![省市区县州旗盟]){re.escape(alias)}", "|", text)
+    pieces, position = [], 0
+    for match in re.finditer(re.escape(alias), text):
+        placed = index.after_place(text, match.start()) if index else \
+            match.start() > 0 and text[match.start() - 1] in "省市区县州旗盟"
+        pieces.append(text[position:match.start()] + (match.group(0) if placed else "|"))
+        position = match.end()
+    return "".join(pieces) + text[position:]
 
 
 def _years(text: str, documents: list[DocumentRef]) -> tuple[list[int], str]:
@@ -341,6 +352,7 @@ def _match_subjects(text: str, terms: dict[str, Term], quoted: Sequence[str] = (
         if all(end <= s or start >= e for s, e, _ in found):
             found.append((start, end, Subject(subject.name, start, subject.concept, subject.term, subject.key)))
     found.sort(key=lambda item: item[0])
+    found = [f for f in found if not _inside_longer_name(text, f[0], f[2], quoted, [g[:2] for g in found])]
     fund_words = {word for word, _ in FUND_WORDS}
     if len(found) > 1:
         found = [f for f in found if not (f[2].concept is not None and f[2].key in fund_words and f is not found[-1])]
@@ -348,6 +360,19 @@ def _match_subjects(text: str, terms: dict[str, Term], quoted: Sequence[str] = (
     for start, end, _ in sorted(found, key=lambda item: -item[0]):
         bare = bare[:start] + "|" + bare[end:]
     return _distinct([subject for _, _, subject in found]), bare
+
+
+def _inside_longer_name(text: str, start: int, subject: Subject, quoted: Sequence[str],
+                        spans: list[tuple[int, int]]) -> bool:
+    """A project or row name printed in the tables that ends a longer name the question gives (城市体检|工作经费):
+    the question asks that longer name, which no table prints — not this one."""
+    term = subject.term
+    if term is None or term.codes or subject.key in quoted or term.kind not in ("project", "label") \
+            or _UNIT_NAME.search(term.name):
+        return False
+    run = re.search(r"[\u4e00-\u9fff]*$", text[:start]).group(0)
+    tail = _NOT_A_NAME.split(run)[-1]
+    return len(tail) >= 2 and not any(a < start and b > start - len(tail) for a, b in spans)
 
 
 def _distinct(subjects: list[Subject]) -> list[Subject]:
@@ -422,6 +447,7 @@ def _unit_rows(subjects: list[Subject], text: str) -> tuple[list[Subject], str |
              and (part < 0 or s.start < part)]
     fund = next((f for word, f in FUND_WORDS if lines and word in (lines[0].key or lines[0].name)), None)
     subjects = [s for s in subjects if s not in lines]
+    subjects = [_unit_total(s) for s in subjects]
     totals = [s for s in subjects if s.concept is not None and _total_locator(s.concept) is not None]
     if not totals:  # 某医院的支出: the bare word names the total
         side = next((BY_KEY[key] for word, key in (("支出", "expenditure"), ("收入", "income"))
@@ -430,9 +456,24 @@ def _unit_rows(subjects: list[Subject], text: str) -> tuple[list[Subject], str |
     if not totals:
         return subjects, fund
     total = totals[0]
-    row = Subject(f"{unit.name}{total.concept.name}", unit.start, term=unit.term, key=unit.key,
-                  within=_total_locator(total.concept))
-    return [row if s is unit else s for s in subjects if s is not total], fund
+    within = _total_locator(total.concept)
+    row = Subject(f"{unit.name}{total.concept.name}", unit.start, term=unit.term, key=unit.key, within=within)
+    columns = [s for s in subjects if s.start > unit.start and s.concept is None and s is not unit
+               and s.term is not None and not s.term.codes
+               and not FUND_LINE.match(s.key or s.name)]  # 其中事业收入: that column of the unit's row
+    cells = [Subject(f"{unit.name}{s.name}", s.start, term=unit.term, key=unit.key,
+                     within=replace(within, column=rf"(?:^|/){re.escape(s.key or s.name)}(?:/(?:小计|合计))?$"))
+             for s in columns]
+    kept = [row if s is unit else s for s in subjects if s is not total and s not in columns]
+    return kept + cells, fund
+
+
+def _unit_total(subject: Subject) -> Subject:
+    """A unit's 收入总计 is its income row's total; its 支出总计, its expenditure row's."""
+    key = subject.concept.key if subject.concept else ""
+    side = "income" if key in ("grand_total", "current_income") else "expenditure" if key == "current_expenditure" \
+        else None
+    return Subject(subject.name, subject.start, concept=BY_KEY[side], key=subject.key) if side else subject
 
 
 def _total_locator(concept: Concept) -> Locator | None:
