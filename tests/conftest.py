@@ -93,3 +93,14 @@ def parsed_seed(path: Path):
     from index.read.files import read_source
 
     return parse_document(read_source(path, 50 * 1024 * 1024))
+
+
+def paged_lines(pages: list[str]):
+    """Lines of several pages, numbered on through them (as index.read.pdf emits them)."""
+    from index.model import Line
+
+    lines = []
+    for page, text in enumerate(pages, start=1):
+        for t in text.split("\n"):
+            lines.append(Line(len(lines) + 1, t, page))
+    return lines

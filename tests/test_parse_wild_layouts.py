@@ -2,19 +2,11 @@
 whose indicator columns follow the project's merged cells. Synthetic pages reproduce each layout."""
 from __future__ import annotations
 
-from index.model import Line, Measure, TableKind
+from conftest import paged_lines
+from index.model import Measure, TableKind
 from index.parse.tables import cell_coverage, parse_tables
 
 K = TableKind
-
-
-def _paged(pages: list[str]) -> list[Line]:
-    """Lines of several pages, numbered on through them (as index.read.pdf emits them)."""
-    lines: list[Line] = []
-    for page, text in enumerate(pages, start=1):
-        for t in text.split("\n"):
-            lines.append(Line(len(lines) + 1, t, page))
-    return lines
 
 
 ECONOMIC = ("表6\n2022年部门综合预算一般公共预算支出明细表\n（按经济分类科目分）\n预算单位：甲市档案局 金额单位：万元\n"
@@ -25,7 +17,7 @@ ECONOMIC = ("表6\n2022年部门综合预算一般公共预算支出明细表\n�
 
 
 def test_a_classification_printed_under_its_title_is_part_of_the_title():
-    lines = _paged([ECONOMIC])
+    lines = paged_lines([ECONOMIC])
     [economic], _ = parse_tables(lines, "wrapped.pdf")
     assert (economic.number, economic.kind) == ("表6", K.GENERAL_ECONOMIC)
     assert economic.name == "2022年部门综合预算一般公共预算支出明细表(按经济分类科目分)"
@@ -43,7 +35,7 @@ def test_a_title_wrapped_over_two_lines_is_one_title_and_its_next_page_continues
     """Neither line alone names the table (the second reads as the heading of all tables): joined they do."""
     first = "表12\n" + PROCUREMENT_HEAD + "1\t\t合计\t\t3\t60.00\n2\t101001\t档案密集架\tA0601\t1\t40.00"
     second = PROCUREMENT_HEAD + "3\t101001\t扫描仪\tA0202\t2\t20.00"
-    [procurement], _ = parse_tables(_paged([first, second]), "wrapped.pdf")
+    [procurement], _ = parse_tables(paged_lines([first, second]), "wrapped.pdf")
     assert (procurement.number, procurement.kind) == ("表12", K.PROCUREMENT)
     assert procurement.name == "2022年部门综合预算政府采购(资产配置、购买服务)预算表(不含上年结转)"
     assert [r.label for r in procurement.rows] == ["合计", "档案密集架", "扫描仪"]
@@ -55,7 +47,7 @@ def test_a_three_public_title_broken_after_its_first_words_names_the_three_publi
             "预算单位：甲市档案局 金额单位：万元\n"
             "序号\t单位名称\t合计\t公务接待费\t会议费\t培训费\n"
             "1\t甲市档案局\t9.00\t2.00\t3.00\t4.00")
-    [three], _ = parse_tables(_paged([text]), "wrapped.pdf")
+    [three], _ = parse_tables(paged_lines([text]), "wrapped.pdf")
     assert three.kind is K.THREE_PUBLIC
     assert three.name.startswith("2022年部门综合预算一般公共预算拨款“三公”经费、会议费、培训费表")
     assert three.rows[0].value(Measure.TOTAL) == 9.0
@@ -65,7 +57,7 @@ def test_lines_around_a_title_are_not_joined_to_it():
     """A running header above a title that names its kind alone, and a year caption under a title, stay apart."""
     text = ("甲市档案局2022年部门预算\n收入总表\n（2022年）\n单位：万元\n"
             "项目\t合计\t财政拨款\n合计\t50.00\t50.00")
-    [income], _ = parse_tables(_paged([text]), "apart.pdf")
+    [income], _ = parse_tables(paged_lines([text]), "apart.pdf")
     assert (income.kind, income.name) == (K.INCOME, "收入总表")
 
 
@@ -84,7 +76,7 @@ def test_form_pages_whose_indicators_follow_empty_project_cells_stay_the_form():
               "\t\t\t\t满意度指标\t服务对象满意度指标\t利用者满意度\t≥\t90\t%")
     third = (loose + "\n12.50\t12.50\t保障库房安全运行\t成本指标\t经济成本指标\t设备维护成本\t≤\t12.5\t万元\n"
              "\t\t\t产出指标\t时效指标\t完成时间\t≤\t12\t月")
-    lines = _paged([first, second, third])
+    lines = paged_lines([first, second, third])
     tables, _ = parse_tables(lines, "forms.pdf")
     assert [t.kind for t in tables] == [K.PERFORMANCE_TARGET] * 3
     assert {t.name for t in tables} == {"项目支出绩效目标表"}
@@ -103,7 +95,7 @@ def test_rows_naming_no_indicator_after_a_form_are_not_taken_for_it():
              "档案数字化\t56.80\t56.80\t\t完成馆藏档案数字化\t产出指标\t数量指标\t加工页数\t≥\t10\t万页")
     loose = "\n".join(f"说明第{n}行" for n in range(12))
     second = loose + "\n序号\t项目\t金额\n1\t档案数字化\t56.80\n2\t库房维护\t12.50"
-    tables, _ = parse_tables(_paged([first, second]), "forms.pdf")
+    tables, _ = parse_tables(paged_lines([first, second]), "forms.pdf")
     assert [t.kind for t in tables] == [K.PERFORMANCE_TARGET, K.OTHER]
 
 
@@ -113,6 +105,6 @@ def test_a_caption_stating_only_the_unit_is_read_even_when_misprinted():
             "单位编码\t采购项目\t数量\t预算金额\n"
             "\t合计\t3\t600000.00\n"
             "101001\t档案密集架\t3\t600000.00")
-    [procurement], _ = parse_tables(_paged([text]), "caption.pdf")
+    [procurement], _ = parse_tables(paged_lines([text]), "caption.pdf")
     assert (procurement.kind, procurement.unit) == (K.PROCUREMENT, "元")
     assert procurement.rows[0].value(Measure.TOTAL) == 60.0

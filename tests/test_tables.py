@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BAZHOU, LUNTAI, XUCHANG, corpus_pdf
+from conftest import BAZHOU, LUNTAI, XUCHANG, corpus_pdf, paged_lines
 from index.parse.codes import join_code, make_subject, split_leading_code
 from index.errors import DocumentParseError
 from index.model import Line, Measure, SubjectSystem, Table, TableKind
@@ -433,15 +433,6 @@ def test_other_template_family_from_a_pdf_is_read_by_the_same_rules():
     assert row(summary, "收入合计").value(Measure.TOTAL) == 18330.37
 
 
-def _paged(pages: list[str]) -> list[Line]:
-    """Lines of several pages, numbered on through them (as index.read.pdf emits them)."""
-    lines: list[Line] = []
-    for page, text in enumerate(pages, start=1):
-        for t in text.split("\n"):
-            lines.append(Line(len(lines) + 1, t, page))
-    return lines
-
-
 CONTENTS_AND_TABLES = [
     "目 录\n1. 2025年部门收入预算总表 ……………\n2．2025年部门支出预算总表 ……\n九、一般公共预算“三公”经费、会议费、培训费支\n出预算表",
     "2025年部门支出预算总表\n编制部门：某局 单位：元\n"
@@ -478,18 +469,18 @@ def test_running_cost_column_is_the_total():
 
 
 def test_unnumbered_tables_take_their_number_from_the_contents():
-    tables, _ = parse_tables(_paged(CONTENTS_AND_TABLES), "contents.pdf")
+    tables, _ = parse_tables(paged_lines(CONTENTS_AND_TABLES), "contents.pdf")
     assert [(t.number, t.kind) for t in tables] == [("表2", K.EXPENDITURE), ("表九", K.THREE_PUBLIC)]
 
 
 def test_header_rows_repeated_on_the_next_page_are_dropped():
-    expenditure = parse_tables(_paged(CONTENTS_AND_TABLES), "contents.pdf")[0][0]
+    expenditure = parse_tables(paged_lines(CONTENTS_AND_TABLES), "contents.pdf")[0][0]
     assert [(r.label, r.subject.code, r.value(Measure.TOTAL)) for r in expenditure.rows] == [
         ("一般公共服务支出", "201", 300.0), ("政府办公厅（室）及相关机构事务", "20103", 300.0)]
 
 
 def test_caption_wrapped_in_a_narrow_box_is_skipped():
-    three = parse_tables(_paged(CONTENTS_AND_TABLES), "contents.pdf")[0][1]
+    three = parse_tables(paged_lines(CONTENTS_AND_TABLES), "contents.pdf")[0][1]
     assert {r.label: r.value(Measure.TOTAL) for r in three.rows} == {"合计": 2600.71, "“三公”经费": 767.6,
                                                                     "会议费": 1833.11}
 
@@ -502,7 +493,7 @@ WRAPPED_LABEL = [
 
 
 def test_label_wrapped_over_a_page_break_is_one_row():
-    summary = parse_tables(_paged(WRAPPED_LABEL), "wrapped.pdf")[0][0]
+    summary = parse_tables(paged_lines(WRAPPED_LABEL), "wrapped.pdf")[0][0]
     assert [(r.panel, r.label) for r in summary.rows if r.panel == "支出"] == [
         ("支出", "一、一般公共服务支出"), ("支出", "二、社会保障和就业支出"), ("支出", "三、卫生健康支出"),
         ("支出", "支出合计")]
