@@ -124,9 +124,10 @@ def main(argv: list[str] | None = None) -> int:
         for defect in listed:
             if defect not in found:
                 print(f"    missed #{defect['id']} p{defect['page']} {defect['kind']}: {defect['key']}")
+        label = "false alarm" if name in CHECKED else "problem (not hand-checked)"
         for finding in alarms:
             page = getattr(finding, "page", None) or page_of.get(finding.line_start or -1)
-            print(f"    false alarm p{page} {finding.kind}/{finding.status}: {finding.message[:110]}")
+            print(f"    {label} p{page} {finding.kind}/{finding.status}: {finding.message[:110]}")
         if name in CHECKED:
             found_total += len(found)
             listed_total += len(listed)
