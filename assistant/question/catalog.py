@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 
 import duckdb
-from pypinyin import lazy_pinyin
-from pypinyin.constants import PINYIN_DICT
 
 from assistant.question.lexicon import (
     SUBJECT_SYNONYMS, english_org_places, org_variants, place_variants, split_department, sub_places,
@@ -142,6 +140,8 @@ class Catalog:
     @cached_property
     def english_places(self) -> dict[str, str]:
         """The loaded documents' places by their pinyin (beijing → 北京市, xian → 西安市), for English questions."""
+        from pypinyin import lazy_pinyin  # (its phrase table costs 0.15 s to import: English questions only)
+
         places: dict[str, set[str]] = {}
         for document in self.documents:
             place, _ = split_department(document.department)
@@ -221,6 +221,8 @@ def _pinyin_key(word: str) -> str:
 @cache
 def _syllables() -> frozenset[str]:
     """Every toneless pinyin syllable (from pypinyin's table)."""
+    from pypinyin.constants import PINYIN_DICT
+
     marked = {reading for readings in PINYIN_DICT.values() for reading in readings.split(",")}
     return frozenset("".join(c for c in unicodedata.normalize("NFKD", r) if not unicodedata.combining(c))
                      for r in marked)
