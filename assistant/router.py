@@ -95,7 +95,7 @@ class Router:
         outcome = self.sql_engine.run(parsed) if selection.route in ("sql", "both") else None
         if selection.route == "sql":
             if outcome is not None:
-                return self._with_narrative_of_the_rest(parsed, selection, outcome)
+                return self._with_narrative(parsed, selection, outcome)
             selection = Selection("passages", selection.reason + "；表格中没有对应的行，改为检索说明段落")
         hits = self._passages(parsed, outcome)
         if selection.route == "passages" and parsed.intent is not Intent.FACT and _misses_terms(parsed, hits):
@@ -111,11 +111,12 @@ class Router:
             return RoutedResult(Selection("none", "表格和说明中都没有找到相关内容"))
         return RoutedResult(selection, outcome, hits)
 
-    def _with_narrative_of_the_rest(self, parsed: ParsedQuestion, selection: Selection,
+    def _with_narrative(self, parsed: ParsedQuestion, selection: Selection,
                                     outcome: SqlOutcome) -> RoutedResult:
-        """The tables answer part of the question: the passages that name its subjects, of the documents the
-        tables did not answer for (a narrative published without its tables), else of all documents asked
-        when some subject was not found (其中工程类 the tables do not split)."""
+        """The narrative beside a table answer. The tables answer part of the question: the passages that name
+        its subjects, of the documents the tables did not answer for (a narrative published without its
+        tables), else of all documents asked when some subject was not found (其中工程类 the tables do not
+        split). They answer all of it: the sentences stating the same cells are cited (not quoted)."""
         answered = {f.doc.doc_id for f in outcome.figures}
         rest = [d for d in parsed.documents if d.doc_id not in answered]
         if not parsed.subjects or not answered or not (parsed.named and rest or outcome.note):

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from assistant.engines.figures import Figure
 from assistant.question.catalog import Catalog, term_key
-from assistant.question.lexicon import FACT_CUES, Intent, translate_english
+from assistant.question.lexicon import FACT_CUES, NOT_NAME_WORDS, Intent, translate_english
 from assistant.question.parse import ParsedQuestion
 from index.text import name_key
 from index.model import Passage, PassageKind
@@ -53,15 +53,11 @@ def _rerank(parsed: ParsedQuestion, hits: list[PassageHit]) -> list[PassageHit]:
     return sorted(hits, key=lambda h: -bonus(h))
 
 
-_GENERIC = re.compile(r"多少|什么|哪些|哪个|安排|一共|其中|预算|决算|比例|比上年|去年|今年|为什么|原因|是|的|了|有|在|和|与|及|"
-                      r"上|年|元|万|是否|怎么|如何|请问|给")
-
-
 def _word_runs(text: str, shortest: int = 5, longest: int = 12) -> list[str]:
     """Runs of the question's Chinese words without question words, longest first (城市燃气管理)."""
     runs: set[str] = set()
     for chunk in re.findall(r"[\u4e00-\u9fff]+", text):
-        for piece in _GENERIC.split(chunk):
+        for piece in NOT_NAME_WORDS.split(chunk):
             for size in range(shortest, min(longest, len(piece)) + 1):
                 runs.update(piece[i:i + size] for i in range(len(piece) - size + 1))
     return sorted(runs, key=lambda r: (-len(r), r))
@@ -145,7 +141,7 @@ class PassageEngine:
     def stating(self, figures: list[Figure], most: int = 2) -> list[PassageHit]:
         """The narrative sentences that state an answer's figures, as the audit linked them: a table figure where
         the sentence's amount is that very cell (match or rounding), a computed share where the sentence states
-        the same rate. The answer then quotes the document's own words beside its table."""
+        the same rate. The answer cites the document's own words beside its table."""
         ids: list[str] = []
         for figure in figures:
             if figure.candidate or len(ids) >= most:

@@ -316,8 +316,8 @@ class Resolver:
                     if cell.table_id == table_id:
                         rows.setdefault(cell.row_index, []).append(cell)
                 measures = (measure,) if exact else _measures(("total",), final, _within(measure, table_kind))
-                pick = (lambda row: _fund_cell(row, measure)) if exact else (lambda row: _pick(row, measures))
-                found = [c for c in (pick(row) for row in rows.values()) if c is not None]
+                found = [c for c in ((_fund_cell(row, measure) if exact else _pick(row, measures))
+                                     for row in rows.values()) if c is not None]
                 if found:
                     return _decide(found[0].doc_id, found, f"{table_kind} 表中的同名行")
         return None

@@ -120,6 +120,11 @@ INTENT_CUES: dict[Intent, tuple[str, ...]] = {
 }
 
 # Narrative facts: the words that send a question to the passages even when a name matched.
+# Words of a question that are no part of a name (question words, particles, times, the document's kind): they
+# bound the runs of a question's own words (城市体检工作经费, 执法执勤用车).
+NOT_NAME_WORDS = re.compile(
+    r"多少|什么|哪些|哪个|一共|其中|比例|比上年|为什么|原因|是否|怎么|如何|请问|查询|一下|这个|那个|安排|用于|关于|"
+    r"今年|去年|明年|本年|年度|预算|决算|下属|所属|是|的|了|和|与|及|给|里|年")
 # what an amount is for (主要用来干什么): the narrative says, beside the table's amount
 USE_CUES = ("用来干什么", "用来做什么", "用于什么", "干什么用", "做什么用", "用途", "主要用于", "用来干嘛", "花在什么")
 FACT_CUES = (

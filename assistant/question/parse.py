@@ -19,7 +19,8 @@ import cn2an
 from assistant.question.catalog import Catalog, DocumentName, DocumentRef, NameIndex, Term, expand_synonyms
 from assistant.question.concepts import BY_KEY, CONCEPT_WORDS, FUND_WORDS, Concept, Locator
 from assistant.question.lexicon import (
-    ASCENDING_CUES, COLUMN_CONCEPTS, FACT_CUES, INTENT_CUES, MEASURE_WORDS, SUPERLATIVES, Intent, translate_english,
+    ASCENDING_CUES, COLUMN_CONCEPTS, FACT_CUES, INTENT_CUES, MEASURE_WORDS, NOT_NAME_WORDS, SUPERLATIVES, Intent,
+    translate_english,
 )
 from index.model import Measure
 from index.text import name_key
@@ -45,9 +46,6 @@ _UNIT_END = re.compile(_ORG_SUFFIX)
 _UNIT_NAME = re.compile(r"(?:中心|局|所|站|院|队|处|馆|办公室|学校|大学|幼儿园|委员会|本级|机关)$")
 _ORG_MENTION = re.compile(r"[\u4e00-\u9fff]{2,10}?(?:局|厅|委员会|办公室|办事处|街道|人民政府|人大|政协)")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:年度?|年)?(?!\d)")
-# words before a printed name that make no longer name of it (今年|工作经费, 下属的|…中心)
-_NOT_A_NAME = re.compile(r"今年|去年|明年|本年|年度|预算|决算|部门|单位|下属|所属|其中|安排|用于|关于|请问|查询|一下|这个|"
-                         r"那个|该|的|在|和|与|及|给|对|为|里|中|向|年")
 _BASE_YEAR = re.compile(r"(?:比|较)((?:19|20)\d{2})年")  # the base of a change (比2025年增加)
 _SHORT_YEAR = re.compile(r"(?<![\d.])(\d{2})年(?!度?\d)")
 _YEAR_RANGE = re.compile(r"((?:19|20)\d{2})年?(?:-|—|–|~|至|到)((?:19|20)\d{2})年?")
@@ -371,7 +369,7 @@ def _inside_longer_name(text: str, start: int, subject: Subject, quoted: Sequenc
             or _UNIT_NAME.search(term.name):
         return False
     run = re.search(r"[\u4e00-\u9fff]*$", text[:start]).group(0)
-    tail = _NOT_A_NAME.split(run)[-1]
+    tail = NOT_NAME_WORDS.split(run)[-1]  # (今年|工作经费, 下属的|…中心: no longer name)
     return len(tail) >= 2 and not any(a < start and b > start - len(tail) for a, b in spans)
 
 
