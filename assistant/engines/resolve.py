@@ -476,7 +476,7 @@ def _unlabelled_totals(cells: list[Candidate], kinds: set[str],
 
 _PERIOD_PATH = re.compile(r"^(?:(?:19|20)\d{2}年|增减)[^/]*/")  # a column of one period: 2026年/公务接待费/…
 # a column's fund leaf (三公 items printed per fund: 公务接待费/一般公共预算): the item is the column
-_FUND_LEAF = re.compile(r"/(?:一般公共预算|政府性基金预算?|国有资本经营预算|财政拨款)(?:拨款|支出)?$")
+_FUND_LEAF = re.compile(r"/(?:一般公共预算|政府性基金预算?|国有资本经营预算|财政拨款)(?:拨款|支出|资金)?$")
 
 
 def _table_has(cells: list[Candidate], table_id: int, pattern: str) -> bool:

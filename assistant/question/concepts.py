@@ -213,6 +213,10 @@ CONCEPTS: tuple[Concept, ...] = (
              panel="收入"),
         _total("income", ("carryover",)),
         _total("carryover"),
+        # of one fund: its column of the income table's 上年结转 group, the 财政拨款 summary's line
+        Locator(("income",), None, ("general_budget",), column=r"结转[^/]*/一般公共预算"),
+        Locator(("income",), None, ("gov_fund",), column=r"结转[^/]*/政府性基金"),
+        _row("fiscal_summary", r"^(?:[一二三四五六七八九十]、)?(?:上年结转(?:结余)?|年初结转和结余)$", panel="收入"),
     )),
     Concept("gov_fund_income", "政府性基金预算拨款收入", (
         "政府性基金预算拨款收入", "政府性基金预算收入", "政府性基金收入"), (
