@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -27,6 +28,7 @@ logger = logging.getLogger(__name__)
 _DEFINE_TERM = re.compile(r"(?:什么是|何为|何谓)(.+?)(?:[？?。，,]|$)|(.+?)(?:是什么意思|是什么|指什么|的含义)")
 _GLOSSARY_HEAD = re.compile(r"^(.{2,30}?)[：:]")
 MAX_DOCUMENTS_APART = 4  # up to this many documents named: passages from each of them
+CACHED_DOCUMENTS = 64
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class PassageEngine:
         self.top_k = top_k
         self._retriever: Any = None
         self._lock = threading.Lock()
+        self._texts: OrderedDict[str, list[tuple[str, str]]] = OrderedDict()
 
     def describe(self, hits: list[PassageHit]) -> tuple[str, dict[str, Any]]:
         """Text and metadata of the hits, for the llama-index adapter."""
@@ -127,9 +130,7 @@ class PassageEngine:
         runs = _word_runs(unnamed)
         if not runs:
             return []
-        rows = self.connection.execute(
-            "SELECT passage_id, regexp_replace(text, '\\s', '', 'g') FROM passages WHERE doc_id IN (SELECT unnest(?)) "
-            "AND kind <> 'glossary'", [doc_ids]).fetchall()
+        rows = [row for doc_id in doc_ids for row in self._squeezed(doc_id)]
         for run in runs:
             ids = [pid for pid, text in rows if run in text]
             if len(ids) > 2:
@@ -142,24 +143,43 @@ class PassageEngine:
         """The narrative sentences that state an answer's figures, as the audit linked them: a table figure where
         the sentence's amount is that very cell (match or rounding), a computed share where the sentence states
         the same rate. The answer cites the document's own words beside its table."""
+        stated = [f for f in figures if not f.candidate]
+        if not stated:
+            return []
+        rows = self.connection.execute(
+            "SELECT f.doc_id, f.kind, f.unit, f.stated_value, f.table_number, f.row_label, p.passage_id "
+            "FROM audit_findings f JOIN passages p "
+            "ON p.doc_id = f.doc_id AND p.line_start <= f.line_start AND f.line_start <= p.line_end "
+            "WHERE f.doc_id IN (SELECT unnest(?)) AND f.status IN ('match', 'rounding') "
+            "AND f.kind IN ('narrative_vs_table', 'recomputed_ratio') AND p.kind <> 'glossary' ORDER BY f.seq",
+            [list({f.doc.doc_id for f in stated})]).fetchall()
         ids: list[str] = []
-        for figure in figures:
-            if figure.candidate or len(ids) >= most:
-                continue
-            rows = self.connection.execute(
-                "SELECT f.kind, f.table_number, f.row_label, p.passage_id FROM audit_findings f JOIN passages p "
-                "ON p.doc_id = f.doc_id AND p.line_start <= f.line_start AND f.line_start <= p.line_end "
-                "WHERE f.doc_id = ? AND f.status IN ('match', 'rounding') AND f.unit = ? "
-                "AND abs(f.stated_value - ?) < 0.006 AND f.kind IN ('narrative_vs_table', 'recomputed_ratio') "
-                "AND p.kind <> 'glossary' ORDER BY f.seq", [figure.doc.doc_id, figure.unit, figure.value]).fetchall()
-            for kind, number, row, passage_id in rows:
-                same = (kind == "recomputed_ratio") if figure.formula else \
-                    kind == "narrative_vs_table" and f"“{row}”" in (figure.source or "") \
-                    and (not number or (figure.source or "").startswith(number))
+        for figure in stated:
+            source = figure.source or ""
+            for doc_id, kind, unit, value, number, row, passage_id in rows:
+                if doc_id != figure.doc.doc_id or unit != figure.unit or abs(value - figure.value) >= 0.006:
+                    continue
+                same = kind == "recomputed_ratio" if figure.formula else \
+                    kind == "narrative_vs_table" and f"“{row}”" in source and (not number or source.startswith(number))
                 if same and passage_id not in ids:
                     ids.append(passage_id)
                     break
+            if len(ids) >= most:
+                break
         return [PassageHit(p, 1.0) for p in self.passages(ids)]
+
+    def _squeezed(self, doc_id: str) -> list[tuple[str, str]]:
+        """A document's passages (no glossary) as (id, text without whitespace), read once (the last few kept)."""
+        if doc_id in self._texts:
+            self._texts.move_to_end(doc_id)
+            return self._texts[doc_id]
+        rows = self.connection.execute(
+            "SELECT passage_id, regexp_replace(text, '\\s', '', 'g') FROM passages WHERE doc_id = ? "
+            "AND kind <> 'glossary' ORDER BY line_start", [doc_id]).fetchall()
+        self._texts[doc_id] = rows
+        if len(self._texts) > CACHED_DOCUMENTS:
+            self._texts.popitem(last=False)
+        return rows
 
     def under_headings(self, parsed: ParsedQuestion, doc_ids: list[str]) -> list[Passage]:
         """Passages under a heading that holds one of the question's cue words (一、主要职能 for 职能)."""

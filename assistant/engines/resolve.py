@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 
 from assistant.question.catalog import term_key
-from assistant.question.concepts import BASIC_KINDS, BY_KEY, TABLE_FUNDS, TOTAL_ROW, Concept, Locator
+from assistant.question.concepts import BASIC_KINDS, BY_KEY, FUND_STEMS, TABLE_FUNDS, TOTAL_ROW, Concept, Locator
 from index.amounts import ROUNDING_WAN, agrees
 from index.parse.codes import ECONOMIC_CLASSES
 from index.text import name_key
@@ -38,8 +38,6 @@ _GRAND = re.compile(r"总计$")
 _SUB_ITEM = re.compile(r"^\s*(?:其中|含)[:：]?")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _PREVIOUS = re.compile(r"上年|上一年|去年")
-_FUND_COLUMN = {"general_budget": re.compile("一般公共预算"), "gov_fund": re.compile("政府性基金"),
-                "state_capital": re.compile("国有资本经营"), "fiscal": re.compile("财政拨款")}
 _CARRIED = re.compile(r"结转|结余")
 _PATH_SEPARATOR = re.compile(r"[—–－\-/>＞·]+|下的|中的")
 _CHANGE_COLUMN = re.compile(r"增减|变动|变化|增长|比上年|较上年|同比")
@@ -413,8 +411,8 @@ def _fund_cell(row: list[Candidate], fund: str) -> Candidate | None:
     exact = next((c for c in row if c.measure == fund), None)
     if exact is not None:
         return exact
-    pattern = _FUND_COLUMN.get(fund)
-    named = [c for c in row if pattern and c.measure == "total" and pattern.search(name_key(c.column_path))
+    stem = FUND_STEMS.get(fund)
+    named = [c for c in row if stem and c.measure == "total" and stem in name_key(c.column_path)
              and not _CARRIED.search(c.column_path)]
     return named[0] if named else None
 

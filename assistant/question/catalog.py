@@ -103,10 +103,10 @@ class NameIndex:
 
     def __init__(self, documents: list[DocumentRef]) -> None:
         self.bare = {a for d in documents for a in d.bare}
-        # every place a loaded document names (上海, 深圳市 …): a bare name right after one is that place's
-        self.places = frozenset(a for d in documents for a in d.aliases if _place_only(a, d))
         self._by_first: dict[str, list[DocumentName]] = {}
         names = [DocumentName(a, d, _place_only(a, d), a in d.bare) for d in documents for a in d.aliases]
+        # every place a loaded document names (上海, 深圳市 …): a bare name right after one is that place's
+        self.places = frozenset(n.alias for n in names if n.place_only)
         for name in sorted(names, key=lambda n: -len(n.alias)):
             self._by_first.setdefault(name.alias[0], []).append(name)
 

@@ -21,6 +21,8 @@ from index.text import name_key
 
 TOTAL_ROW = r"^(?:合计|总计|本年合计|支出合计|收入合计|合计数|总合计)$"
 GENERAL, FISCAL, GOV_FUND, STATE_CAPITAL = "general_budget", "fiscal", "gov_fund", "state_capital"
+# the words every printing of a fund's name holds (a column 一般公共预算拨款/小计, 政府性基金预算拨款收入)
+FUND_STEMS = {GENERAL: "一般公共预算", GOV_FUND: "政府性基金", STATE_CAPITAL: "国有资本经营", FISCAL: "财政拨款"}
 FUNDS = (GENERAL, FISCAL, GOV_FUND, STATE_CAPITAL)
 
 # The funds each table kind covers (None: all funds).

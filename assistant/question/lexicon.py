@@ -207,6 +207,8 @@ _THAN_YEAR = re.compile(r"how\s+much\s+(higher|more|larger|bigger|greater|lower|
 def english_org_places(text: str) -> list[str]:
     """The English place names an English organisation name carries ("Hangzhou Audit Bureau", "Bureau of
     Statistics of Hangzhou")."""
+    if not re.search("[A-Za-z]", text):
+        return []
     found = [m[1] for m in _PLACE_BEFORE_ORG.finditer(text)] + [m[1] for m in _PLACE_AFTER_ORG.finditer(text)]
     return [place for place in found if place[0].isupper() and place.lower() not in ("the", "of", "and")]
 

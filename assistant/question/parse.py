@@ -43,7 +43,7 @@ _SUB_UNIT_MENTION = re.compile(rf"(?<=\|)(?:下属|所属|属下)?的?[^\W\d_给
 _BELOW = re.compile(r"^(?:下属|所属|属下)?的")
 _PARENT = re.compile(r"(?:下属|所属|直属|主管|下面|下辖|旗下)的?")
 _UNIT_END = re.compile(_ORG_SUFFIX)
-_UNIT_NAME = re.compile(r"(?:中心|局|所|站|院|队|处|馆|办公室|学校|大学|幼儿园|委员会|本级|机关)$")
+_UNIT_NAME = re.compile(rf"(?:{_ORG_SUFFIX}|本级|机关)$")
 _ORG_MENTION = re.compile(r"[\u4e00-\u9fff]{2,10}?(?:局|厅|委员会|办公室|办事处|街道|人民政府|人大|政协)")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:年度?|年)?(?!\d)")
 _BASE_YEAR = re.compile(r"(?:比|较)((?:19|20)\d{2})年")  # the base of a change (比2025年增加)
